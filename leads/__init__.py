@@ -1,0 +1,1 @@
+"""Leads: CSV uploads and the people in them."""

@@ -1,0 +1,396 @@
+"""Read lead CSVs as real exports produce them: detect encoding and delimiter, map headers,
+validate rows. Streaming and ORM-free: the caller decides what to store.
+
+`LeadCsvReader(file)` checks the file's structure on construction (raising CsvFormatError) and
+then yields one `LeadRow` or `RowError` per data row, in file order.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+# The spec's columns, in the spec's order.
+COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
+# Only a name is required: a lead without the other fields is still worth scoring, it just
+# earns no completeness points.
+REQUIRED_VALUES = ("name",)
+# Bios are paragraphs; every other field is a short label.
+FIELD_LIMITS = {"linkedin_bio": 5000, **{c: 300 for c in COLUMNS if c != "linkedin_bio"}}
+# The csv module keeps a whole field in memory; bound it well above any valid field so an
+# unterminated quote is reported as such instead of swallowing a whole large file.
+MAX_FIELD_CHARS = 4 * 1024 * 1024
+MAX_ERRORS_REPORTED = 100
+# Enough of the file to recognise binaries and UTF-16 without a BOM.
+SNIFF_BYTES = 64 * 1024
+READ_CHUNK = 1024 * 1024
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+# Header spellings seen in CRM, spreadsheet and LinkedIn exports, after normalisation
+# (casefolded, `_`/`-`/`.` as spaces, spaces collapsed).
+HEADER_ALIASES = {
+    "name": "name",
+    "full name": "name",
+    "lead name": "name",
+    "contact name": "name",
+    "role": "role",
+    "title": "role",
+    "job title": "role",
+    "position": "role",
+    "company": "company",
+    "company name": "company",
+    "organization": "company",
+    "organisation": "company",
+    "account name": "company",
+    "industry": "industry",
+    "location": "location",
+    "linkedin bio": "linkedin_bio",
+    "linkedinbio": "linkedin_bio",
+    "linkedin summary": "linkedin_bio",
+    "linkedin about": "linkedin_bio",
+    "bio": "linkedin_bio",
+    "summary": "linkedin_bio",
+    "about": "linkedin_bio",
+}
+# HubSpot and Salesforce export first and last names separately; joined they make `name`.
+NAME_PARTS = {"first name": 0, "firstname": 0, "last name": 1, "lastname": 1}
+
+# Leading bytes of files people upload by mistake instead of a CSV export.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one): export it as CSV",
+    b"\xd0\xcf\x11\xe0": "an Excel .xls workbook: export it as CSV",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"SQLite format 3": "a SQLite database",
+}
+
+# C0/C1 control characters other than tab, LF and CR: never part of a name or a bio.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Short fields are single-line labels: line breaks there are control characters too.
+_LINE_BREAK = re.compile(r"[\r\n]")
+_KEY_JUNK = re.compile(r"[\W_]+")
+_HEADER_JUNK = re.compile(r"[\s_\-.]+")
+
+
+def _c1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
+    # Windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself (and the
+    # WHATWG encoding standard) maps them to the C1 controls of the same value. Decoding them
+    # that way keeps every byte accounted for: the row is then rejected for control characters.
+    byte = error.object[error.start]
+    return chr(byte), error.start + 1
+
+
+codecs.register_error("leadscoring_c1", _c1_for_undefined)
+
+
+class CsvFormatError(ValueError):
+    """The file as a whole is not a usable lead CSV; nothing of it should be stored."""
+
+    too_large = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsvTooManyRows(CsvFormatError):
+    too_large = True
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    line: int
+    name: str
+    role: str
+    company: str
+    industry: str
+    location: str
+    linkedin_bio: str
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+def normalise_key_part(value: str) -> str:
+    """Return `value` as compared for duplicates: NFKC, casefolded, punctuation as spaces."""
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(_KEY_JUNK.sub(" ", folded).split())
+
+
+def dedupe_key(name: str, company: str) -> str:
+    """Return the key two leads share when they are the same person at the same company."""
+    raw = f"{normalise_key_part(name)}\x1f{normalise_key_part(company)}"
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def detect_encoding(file: BinaryIO) -> tuple[str, int]:
+    """Return (codec, bytes to skip) for `file`, leaving it at the start of the text.
+
+    UTF-8 (BOM or not), UTF-16 (BOM, or recognisable without one), else Windows-1252 when the
+    bytes are not valid UTF-8. Raises CsvFormatError for empty and binary files.
+    """
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    if not head.strip(b" \t\r\n\x00"):
+        raise CsvFormatError("The file is empty.")
+    if head.startswith(codecs.BOM_UTF8):
+        codec, skip = "utf-8", 3
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+        skip = 2
+    else:
+        for signature, what in BINARY_SIGNATURES.items():
+            if head.startswith(signature):
+                raise CsvFormatError(f"This is not a CSV file: it looks like {what}.")
+        codec, skip = _utf16_without_bom(head) or ("utf-8", 0)
+        if codec == "utf-8" and _looks_binary(head):
+            raise CsvFormatError(
+                "This is not a CSV file: it contains binary data. Upload a text CSV export."
+            )
+    if codec == "utf-8" and not _is_utf8(file, skip):
+        codec = "cp1252"
+    file.seek(skip)
+    return codec, skip
+
+
+def _utf16_without_bom(head: bytes) -> tuple[str, int] | None:
+    sample = head[: len(head) & ~1]
+    if len(sample) < 4:
+        return None
+    pairs = len(sample) // 2
+    # ASCII text in UTF-16 has a NUL in every other byte; binary files do not line up.
+    if sample[1::2].count(0) >= 0.9 * pairs and sample[0::2].count(0) < 0.1 * pairs:
+        return "utf-16-le", 0
+    if sample[0::2].count(0) >= 0.9 * pairs and sample[1::2].count(0) < 0.1 * pairs:
+        return "utf-16-be", 0
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    # A stray NUL in a row is that row's problem; many of them mean the file is not text.
+    controls = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32)))
+    return head.count(0) > max(8, len(head) // 100) or controls > len(head) // 10
+
+
+def _is_utf8(file: BinaryIO, skip: int) -> bool:
+    file.seek(skip)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := file.read(READ_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect_delimiter(header_line: str) -> str:
+    counts = {d: _count_unquoted(header_line, d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _count_unquoted(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+def _normalise_header(value: str) -> str:
+    return _HEADER_JUNK.sub(" ", value.replace("\ufeff", "").strip().casefold()).strip()
+
+
+class LeadCsvReader:
+    """Iterate the data rows of a lead CSV as LeadRow or RowError, in file order.
+
+    Construction reads the header and raises CsvFormatError when the file cannot be a lead
+    CSV (binary, empty, no header, missing or duplicate columns). Iteration raises
+    CsvFormatError for problems found later that sink the whole file: an unterminated quote,
+    no data rows, or more than `max_rows` rows (CsvTooManyRows).
+    """
+
+    def __init__(self, file: BinaryIO, *, max_rows: int = 1_000_000) -> None:
+        self.max_rows = max_rows
+        self.encoding, _ = detect_encoding(file)
+        errors = "leadscoring_c1" if self.encoding == "cp1252" else "strict"
+        # Universal newlines with newline="": LF, CRLF and lone CR all end a record, and the
+        # csv module still sees line breaks inside quoted fields.
+        self._text = io.TextIOWrapper(file, encoding=self.encoding, errors=errors, newline="")
+        self.warnings: list[str] = []
+        self.rows_total = 0
+        self._header_lines = 0
+        header_line = self._read_header_line()
+        self.delimiter = _detect_delimiter(header_line)
+        header = next(csv.reader([header_line], delimiter=self.delimiter, strict=True), [])
+        self._columns, self._name_parts = self._map_header(header)
+        self._width = len(header)
+
+    def _read_header_line(self) -> str:
+        try:
+            for line in self._text:
+                self._header_lines += 1
+                if line.strip().strip(",;\t"):
+                    return line
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError(
+                f"The file is not valid {self.encoding} text: {exc.reason}."
+            ) from None
+        raise CsvFormatError("The file is empty.")
+
+    def _map_header(
+        self, header: list[str]
+    ) -> tuple[dict[str, int], tuple[int | None, int | None]]:
+        columns: dict[str, int] = {}
+        name_parts: list[int | None] = [None, None]
+        seen: dict[str, str] = {}
+        ignored: list[str] = []
+        for index, raw in enumerate(header):
+            label = raw.replace("\ufeff", "").strip()
+            key = _normalise_header(label)
+            if not key:
+                continue
+            if key in seen:
+                raise CsvFormatError(
+                    f"Duplicate column names: {seen[key]!r} and {label!r}. Each column may "
+                    "appear once."
+                )
+            seen[key] = label
+            field = HEADER_ALIASES.get(key)
+            if field is not None:
+                if field in columns:
+                    other = header[columns[field]].strip()
+                    raise CsvFormatError(
+                        f"Columns {other!r} and {label!r} both mean {field!r}; keep one of them."
+                    )
+                columns[field] = index
+            elif key in NAME_PARTS:
+                name_parts[NAME_PARTS[key]] = index
+            else:
+                ignored.append(label)
+        if "name" not in columns and any(p is not None for p in name_parts):
+            columns["name"] = -1  # built from first and last name
+        missing = [c for c in COLUMNS if c not in columns]
+        if missing:
+            found = ", ".join(repr(h.strip()) for h in header[:20] if h.strip()) or "none"
+            raise CsvFormatError(
+                f"Missing required column(s): {', '.join(missing)}. The header must name "
+                f"{', '.join(COLUMNS)} (any order and case); found: {found}."
+            )
+        if ignored:
+            shown = ", ".join(repr(label) for label in ignored[:20])
+            more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
+            self.warnings.append(f"Ignored extra column(s): {shown}{more}.")
+        return columns, (name_parts[0], name_parts[1])
+
+    def __iter__(self) -> Iterator[LeadRow | RowError]:
+        reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
+        offset = self._header_lines
+        previous = 0
+        start = offset + 1
+        max_rows = self.max_rows
+        try:
+            while True:
+                start = offset + previous + 1
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    message = str(exc)
+                    previous = reader.line_num
+                    if "unexpected end of data" in message:
+                        raise CsvFormatError(
+                            f"Unterminated quoted field starting on line {start}: a '\"' is "
+                            "never closed."
+                        ) from None
+                    if "field larger than field limit" in message:
+                        raise CsvFormatError(
+                            f"A field starting on line {start} runs past {MAX_FIELD_CHARS} "
+                            "characters: probably an unterminated quote."
+                        ) from None
+                    self.rows_total += 1
+                    yield RowError(start, None, f"Malformed quoting: {message}.")
+                    continue
+                previous = reader.line_num
+                if not any(value.strip() for value in record):
+                    continue  # blank line, or a line of bare delimiters
+                self.rows_total += 1
+                if self.rows_total > max_rows:
+                    raise CsvTooManyRows(
+                        f"The file has more than {max_rows} data rows; split it into smaller files."
+                    )
+                yield self._row(start, record)
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError(
+                f"The file is not valid {self.encoding} text near line {start}: {exc.reason}."
+            ) from None
+        if self.rows_total == 0:
+            raise CsvFormatError("The file has a header but no data rows.")
+
+    def _row(self, line: int, record: list[str]) -> LeadRow | RowError:
+        width = self._width
+        if len(record) != width:
+            if len(record) < width:
+                return RowError(
+                    line,
+                    None,
+                    f"Has {len(record)} values but the header has {width} columns.",
+                )
+            if any(value.strip() for value in record[width:]):
+                return RowError(
+                    line,
+                    None,
+                    f"Has {len(record)} values but the header has {width} columns (an "
+                    "unquoted delimiter inside a value?).",
+                )
+        columns = self._columns
+        values = {}
+        for field in COLUMNS:
+            index = columns[field]
+            values[field] = record[index].strip() if index >= 0 else ""
+        if columns["name"] == -1:
+            first, last = self._name_parts
+            parts = [record[i].strip() for i in (first, last) if i is not None]
+            values["name"] = " ".join(p for p in parts if p)
+        for field in COLUMNS:
+            value = values[field]
+            if not value:
+                if field in REQUIRED_VALUES:
+                    return RowError(line, field, f"{field} is required.")
+                continue
+            if len(value) > FIELD_LIMITS[field]:
+                return RowError(
+                    line,
+                    field,
+                    f"{field} is {len(value)} characters long; the limit is {FIELD_LIMITS[field]}.",
+                )
+            if _CONTROL.search(value) or (field != "linkedin_bio" and _LINE_BREAK.search(value)):
+                return RowError(line, field, f"{field} contains control characters.")
+        return LeadRow(
+            line=line,
+            dedupe_key=dedupe_key(values["name"], values["company"]),
+            **values,
+        )

@@ -1,0 +1,69 @@
+"""Uploads (one per CSV file received) and the leads they created."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from workspaces.models import Workspace
+
+
+class Upload(models.Model):
+    """One CSV file received, with the account of what became of each of its rows."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=2, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # the first 100: line, field, message
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="upload_ws_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    rows_total=models.F("created") + models.F("duplicates") + models.F("rejected")
+                ),
+                name="upload_rows_accounted_for",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'upload'} #{self.pk}"
+
+
+class Lead(models.Model):
+    """A person to score, as read from one row of an upload."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="leads")
+    line = models.PositiveIntegerField(help_text="Line of the upload this lead was read from.")
+    name = models.CharField(max_length=300)
+    role = models.CharField(max_length=300, blank=True)
+    company = models.CharField(max_length=300, blank=True)
+    industry = models.CharField(max_length=300, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    linkedin_bio = models.TextField(blank=True)
+    # Digest of the normalised (name, company): one lead per person and company per workspace.
+    dedupe_key = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="lead_unique_person")
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "id"], name="lead_ws_id"),
+            models.Index(fields=["upload", "id"], name="lead_upload_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name

@@ -1,0 +1,226 @@
+"""HTTP API of leads: CSV upload, uploads and leads. Thin views over services and selectors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.csv_import import CsvFormatError
+from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_message
+from leads.selectors import lead_get, lead_list, upload_get, upload_list
+from leads.serializers import (
+    LeadFilterSerializer,
+    LeadSerializer,
+    UploadQuerySerializer,
+    UploadSerializer,
+)
+from leads.services import StrictModeRejected, lead_delete, leads_import_csv, upload_delete
+from leadscoring.api.auth import request_workspace
+from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
+from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
+
+UPLOAD_RESPONSE_EXAMPLE = {
+    "id": 7,
+    "upload_id": 7,
+    "filename": "leads.csv",
+    "size_bytes": 10412,
+    "encoding": "utf-8",
+    "delimiter": ",",
+    "rows_total": 32,
+    "created": 28,
+    "duplicates": 2,
+    "rejected": 2,
+    "errors": [
+        {"line": 14, "field": "name", "message": "name is required."},
+        {
+            "line": 29,
+            "field": "linkedin_bio",
+            "message": "linkedin_bio contains control characters.",
+        },
+    ],
+    "warnings": ["Ignored extra column(s): 'Email'."],
+    "created_at": "2026-11-27T10:00:00Z",
+}
+LEAD_EXAMPLE = {
+    "id": 1,
+    "upload_id": 7,
+    "line": 2,
+    "name": "Ava Patel",
+    "role": "Head of Growth",
+    "company": "FlowMetrics",
+    "industry": "SaaS",
+    "location": "Austin, TX",
+    "linkedin_bio": "Scaling outbound at a Series B SaaS company.",
+    "created_at": "2026-11-27T10:00:00Z",
+}
+
+
+class LeadUploadView(APIView):
+    parser_classes = [MultiPartParser, CsvBodyParser, ApplicationCsvBodyParser]
+
+    @extend_schema(
+        operation_id="leads_upload",
+        summary="Upload leads as CSV",
+        description=(
+            "A CSV with the columns `name,role,company,industry,location,linkedin_bio` (any "
+            "order and case; extra columns ignored), as the multipart field `file` or as a raw "
+            "`text/csv` body. Encodings UTF-8 (with or without BOM), UTF-16 and Windows-1252; "
+            "delimiters `,` `;` or tab. Only `name` is required in a row. Each row is created, "
+            "counted as a duplicate (same name and company as an existing lead) or rejected "
+            "with its line and reason; `created + duplicates + rejected == rows_total`."
+        ),
+        parameters=[UploadQuerySerializer],
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
+            "text/csv": {"type": "string", "format": "binary"},
+        },
+        responses={
+            201: UploadSerializer,
+            413: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="Larger than LEADSCORING_MAX_UPLOAD_MB, or more rows than allowed.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "CSV file",
+                value=(
+                    "name,role,company,industry,location,linkedin_bio\n"
+                    'Ava Patel,Head of Growth,FlowMetrics,SaaS,"Austin, TX",Scaling outbound.\n'
+                ),
+                request_only=True,
+                media_type="text/csv",
+            ),
+            OpenApiExample("Imported", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge(too_large_message())
+        query = UploadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        file = request.FILES.get("file")
+        if file is None:
+            raise ValidationError(
+                {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
+            )
+        if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge(too_large_message())
+        try:
+            upload = leads_import_csv(
+                workspace=request_workspace(request),
+                file=file.file,
+                filename=query.validated_data.get("filename") or file.name or "",
+                size_bytes=file.size or 0,
+                strict=query.validated_data["strict"],
+                max_rows=settings.MAX_UPLOAD_ROWS,
+            )
+        except CsvFormatError as exc:
+            if exc.too_large:
+                raise PayloadTooLarge(exc.message) from None
+            raise ValidationError({"file": [ErrorDetail(exc.message, "invalid_csv")]}) from None
+        except StrictModeRejected as exc:
+            raise ValidationError(
+                {
+                    "file": [
+                        ErrorDetail(f"Line {e['line']}: {e['message']}", "invalid_row")
+                        for e in exc.upload.errors
+                    ]
+                }
+            ) from None
+        finally:
+            file.close()
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+class UploadListView(APIView):
+    @extend_schema(
+        operation_id="uploads_list",
+        summary="List uploads, newest first",
+        parameters=PAGINATION_PARAMETERS,
+        responses={200: UploadSerializer(many=True)},
+        examples=[OpenApiExample("Uploads", value=[UPLOAD_RESPONSE_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(
+            upload_list(workspace=request_workspace(request)), request
+        )
+        return paginator.get_paginated_response(UploadSerializer(page, many=True).data)
+
+
+class UploadDetailView(APIView):
+    @extend_schema(
+        operation_id="uploads_retrieve",
+        summary="Show an upload and what became of its rows",
+        responses={200: UploadSerializer},
+        examples=[OpenApiExample("Upload", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, upload_id: int) -> Response:
+        upload = upload_get(workspace=request_workspace(request), upload_id=upload_id)
+        return Response(UploadSerializer(upload).data)
+
+    @extend_schema(
+        operation_id="uploads_destroy",
+        summary="Erase an upload with its leads and their results",
+        responses={204: None},
+    )
+    def delete(self, request: Request, upload_id: int) -> Response:
+        upload = upload_get(workspace=request_workspace(request), upload_id=upload_id)
+        upload_delete(upload=upload)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LeadListView(APIView):
+    @extend_schema(
+        operation_id="leads_list",
+        summary="List leads in upload order",
+        parameters=[LeadFilterSerializer, *PAGINATION_PARAMETERS],
+        responses={200: LeadSerializer(many=True)},
+        examples=[OpenApiExample("Leads", value=[LEAD_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        workspace = request_workspace(request)
+        filters = LeadFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        upload_id = filters.validated_data.get("upload_id")
+        upload = upload_get(workspace=workspace, upload_id=upload_id) if upload_id else None
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(lead_list(workspace=workspace, upload=upload), request)
+        return paginator.get_paginated_response(LeadSerializer(page, many=True).data)
+
+
+class LeadDetailView(APIView):
+    @extend_schema(
+        operation_id="leads_retrieve",
+        summary="Show a lead",
+        responses={200: LeadSerializer},
+        examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, lead_id: int) -> Response:
+        lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(
+        operation_id="leads_destroy",
+        summary="Erase a lead and its results",
+        responses={204: None},
+    )
+    def delete(self, request: Request, lead_id: int) -> Response:
+        lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        lead_delete(lead=lead)
+        return Response(status=status.HTTP_204_NO_CONTENT)

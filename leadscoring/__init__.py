@@ -1,0 +1,1 @@
+"""The leadscoring Django project."""

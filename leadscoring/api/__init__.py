@@ -1,0 +1,1 @@
+"""Glue shared by every app's API: authentication, errors, pagination, routes."""

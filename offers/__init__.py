@@ -1,0 +1,1 @@
+"""Offers: the product a workspace sells, which leads are scored against."""

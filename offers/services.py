@@ -1,0 +1,38 @@
+"""Write operations on offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offers.models import Offer
+from workspaces.models import Workspace
+
+EDITABLE_FIELDS = (
+    "name",
+    "value_props",
+    "ideal_use_cases",
+    "icp_industries",
+    "adjacent_industries",
+)
+
+
+def offer_create(*, workspace: Workspace, data: dict[str, Any]) -> Offer:
+    """Create and return an offer of `workspace` from validated data."""
+    return Offer.objects.create(
+        workspace=workspace, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    )
+
+
+def offer_update(*, offer: Offer, data: dict[str, Any]) -> Offer:
+    """Apply validated changes to `offer` and return it."""
+    changed = [k for k in EDITABLE_FIELDS if k in data]
+    for field in changed:
+        setattr(offer, field, data[field])
+    if changed:
+        offer.save(update_fields=[*changed, "updated_at"])
+    return offer
+
+
+def offer_delete(*, offer: Offer) -> None:
+    """Delete `offer` and everything scored against it."""
+    offer.delete()

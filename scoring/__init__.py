@@ -1,0 +1,1 @@
+"""Scoring: the rule layer, the AI intent classifiers, scoring runs and their results."""

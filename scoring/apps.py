@@ -1,0 +1,7 @@
+"""App configuration of scoring."""
+
+from django.apps import AppConfig
+
+
+class ScoringConfig(AppConfig):
+    name = "scoring"

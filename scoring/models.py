@@ -1,0 +1,1 @@
+"""Scoring runs and results (built in the scoring-engine issue)."""

@@ -1,0 +1,3 @@
+"""Routes of scoring (built in the scoring-engine issue)."""
+
+urlpatterns: list = []

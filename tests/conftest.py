@@ -1,0 +1,45 @@
+"""Shared fixtures: workspaces, API clients authenticated with real keys."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import WorkspaceFactory
+from workspaces.models import Workspace
+from workspaces.services import api_key_create
+
+
+def _client_for(workspace: Workspace) -> APIClient:
+    _, key = api_key_create(workspace_name=workspace.name)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return WorkspaceFactory(name="acme-sales")
+
+
+@pytest.fixture
+def other_workspace(db) -> Workspace:
+    return WorkspaceFactory(name="rival-sales")
+
+
+@pytest.fixture
+def api(workspace) -> APIClient:
+    """A client holding a key of `workspace`."""
+    return _client_for(workspace)
+
+
+@pytest.fixture
+def other_api(other_workspace) -> APIClient:
+    """A client holding a key of another workspace."""
+    return _client_for(other_workspace)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    """A client without any key."""
+    return APIClient()

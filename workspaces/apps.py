@@ -1,0 +1,7 @@
+"""App configuration of workspaces."""
+
+from django.apps import AppConfig
+
+
+class WorkspacesConfig(AppConfig):
+    name = "workspaces"
