@@ -15,15 +15,16 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 # The spec's columns, in the spec's order.
 COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
 # Only a name is required: a lead without the other fields is still worth scoring, it just
 # earns no completeness points.
-REQUIRED_VALUES = ("name",)
 # Bios are paragraphs; every other field is a short label.
-FIELD_LIMITS = {"linkedin_bio": 5000, **{c: 300 for c in COLUMNS if c != "linkedin_bio"}}
+SHORT_LIMIT = 300
+BIO_LIMIT = 5000
+FIELD_LIMITS = {c: BIO_LIMIT if c == "linkedin_bio" else SHORT_LIMIT for c in COLUMNS}
 # The csv module keeps a whole field in memory; bound it well above any valid field so an
 # unterminated quote is reported as such instead of swallowing a whole large file.
 MAX_FIELD_CHARS = 4 * 1024 * 1024
@@ -75,12 +76,20 @@ BINARY_SIGNATURES = {
     b"SQLite format 3": "a SQLite database",
 }
 
-# C0/C1 control characters other than tab, LF and CR: never part of a name or a bio.
+# C0/C1 control characters other than tab, LF and CR: never part of a bio.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Short fields are single-line labels: line breaks there are control characters too.
-_LINE_BREAK = re.compile(r"[\r\n]")
-_KEY_JUNK = re.compile(r"[\W_]+")
+# Short fields are single-line labels: tabs and line breaks are control characters there.
+_SHORT_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_KEY_WORD = re.compile(r"[^\W_]+")
 _HEADER_JUNK = re.compile(r"[\s_\-.]+")
+
+
+UTF8 = "utf-8"
+WINDOWS_1252 = "windows-1252"
+# UTF-8 in which the bytes that are not valid UTF-8 are read as Windows-1252.
+MIXED = "utf-8+windows-1252"
+_ASCII = bytes(range(128))
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def _c1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -91,7 +100,21 @@ def _c1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
     return chr(byte), error.start + 1
 
 
+def _windows_1252_for_invalid_utf8(error: UnicodeDecodeError) -> tuple[str, int]:
+    bad = error.object[error.start : error.end]
+    return bad.decode("cp1252", errors="leadscoring_c1"), error.end
+
+
 codecs.register_error("leadscoring_c1", _c1_for_undefined)
+codecs.register_error("leadscoring_cp1252", _windows_1252_for_invalid_utf8)
+# How each detected encoding is decoded: (codec, error handler).
+_DECODING = {
+    UTF8: ("utf-8", "strict"),
+    WINDOWS_1252: ("cp1252", "leadscoring_c1"),
+    MIXED: ("utf-8", "leadscoring_cp1252"),
+    "utf-16-le": ("utf-16-le", "strict"),
+    "utf-16-be": ("utf-16-be", "strict"),
+}
 
 
 class CsvFormatError(ValueError):
@@ -108,8 +131,9 @@ class CsvTooManyRows(CsvFormatError):
     too_large = True
 
 
-@dataclass(frozen=True, slots=True)
-class LeadRow:
+class LeadRow(NamedTuple):
+    """A valid data row; its fields are in the order the lead table stores them."""
+
     line: int
     name: str
     role: str
@@ -118,6 +142,10 @@ class LeadRow:
     location: str
     linkedin_bio: str
     dedupe_key: str
+
+
+# tuple.__new__ skips the generated NamedTuple.__new__: a third of a row's creation cost.
+_new_row = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +160,8 @@ class RowError:
 
 def normalise_key_part(value: str) -> str:
     """Return `value` as compared for duplicates: NFKC, casefolded, punctuation as spaces."""
-    folded = unicodedata.normalize("NFKC", value).casefold()
-    return " ".join(_KEY_JUNK.sub(" ", folded).split())
+    folded = value.lower() if value.isascii() else unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(_KEY_WORD.findall(folded))
 
 
 def dedupe_key(name: str, company: str) -> str:
@@ -145,8 +173,9 @@ def dedupe_key(name: str, company: str) -> str:
 def detect_encoding(file: BinaryIO) -> tuple[str, int]:
     """Return (codec, bytes to skip) for `file`, leaving it at the start of the text.
 
-    UTF-8 (BOM or not), UTF-16 (BOM, or recognisable without one), else Windows-1252 when the
-    bytes are not valid UTF-8. Raises CsvFormatError for empty and binary files.
+    The codec is "utf-8" (BOM or not), "utf-16-le"/"utf-16-be" (BOM, or recognisable without
+    one), "windows-1252" when the bytes are not UTF-8, or "utf-8+windows-1252" for UTF-8 with
+    stray Windows-1252 bytes. Raises CsvFormatError for empty and binary files.
     """
     file.seek(0)
     head = file.read(SNIFF_BYTES)
@@ -166,8 +195,8 @@ def detect_encoding(file: BinaryIO) -> tuple[str, int]:
             raise CsvFormatError(
                 "This is not a CSV file: it contains binary data. Upload a text CSV export."
             )
-    if codec == "utf-8" and not _is_utf8(file, skip):
-        codec = "cp1252"
+    if codec == "utf-8":
+        codec = _utf8_or_windows_1252(file, skip)
     file.seek(skip)
     return codec, skip
 
@@ -191,7 +220,8 @@ def _looks_binary(head: bytes) -> bool:
     return head.count(0) > max(8, len(head) // 100) or controls > len(head) // 10
 
 
-def _is_utf8(file: BinaryIO, skip: int) -> bool:
+def _utf8_or_windows_1252(file: BinaryIO, skip: int) -> str:
+    """Return UTF8, WINDOWS_1252 or MIXED for a file that is not UTF-16."""
     file.seek(skip)
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -199,8 +229,19 @@ def _is_utf8(file: BinaryIO, skip: int) -> bool:
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        pass
+    else:
+        return UTF8
+    # Not UTF-8. If no non-ASCII byte at all was valid UTF-8, it is a Windows-1252 export;
+    # otherwise a UTF-8 file with stray Windows-1252 bytes (a paste from an old spreadsheet).
+    file.seek(skip)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    non_ascii = invalid = 0
+    while chunk := file.read(READ_CHUNK):
+        non_ascii += len(chunk.translate(None, _ASCII))
+        invalid += len(_ESCAPED_BYTE.findall(decoder.decode(chunk)))
+    invalid += len(_ESCAPED_BYTE.findall(decoder.decode(b"", final=True)))
+    return WINDOWS_1252 if invalid == non_ascii else MIXED
 
 
 def _detect_delimiter(header_line: str) -> str:
@@ -235,17 +276,23 @@ class LeadCsvReader:
     def __init__(self, file: BinaryIO, *, max_rows: int = 1_000_000) -> None:
         self.max_rows = max_rows
         self.encoding, _ = detect_encoding(file)
-        errors = "leadscoring_c1" if self.encoding == "cp1252" else "strict"
+        codec, errors = _DECODING[self.encoding]
         # Universal newlines with newline="": LF, CRLF and lone CR all end a record, and the
         # csv module still sees line breaks inside quoted fields.
-        self._text = io.TextIOWrapper(file, encoding=self.encoding, errors=errors, newline="")
+        self._text = io.TextIOWrapper(file, encoding=codec, errors=errors, newline="")
         self.warnings: list[str] = []
+        if self.encoding == MIXED:
+            self.warnings.append(
+                "The file is UTF-8 with some bytes that are not; those were read as "
+                "Windows-1252. Check accented characters."
+            )
         self.rows_total = 0
         self._header_lines = 0
         header_line = self._read_header_line()
         self.delimiter = _detect_delimiter(header_line)
         header = next(csv.reader([header_line], delimiter=self.delimiter, strict=True), [])
         self._columns, self._name_parts = self._map_header(header)
+        self._indexes = tuple(self._columns[c] for c in COLUMNS)
         self._width = len(header)
 
     def _read_header_line(self) -> str:
@@ -311,6 +358,7 @@ class LeadCsvReader:
         previous = 0
         start = offset + 1
         max_rows = self.max_rows
+        row = self._row
         try:
             while True:
                 start = offset + previous + 1
@@ -335,14 +383,14 @@ class LeadCsvReader:
                     yield RowError(start, None, f"Malformed quoting: {message}.")
                     continue
                 previous = reader.line_num
-                if not any(value.strip() for value in record):
+                if not (record and record[0].strip()) and not any(v.strip() for v in record):
                     continue  # blank line, or a line of bare delimiters
                 self.rows_total += 1
                 if self.rows_total > max_rows:
                     raise CsvTooManyRows(
                         f"The file has more than {max_rows} data rows; split it into smaller files."
                     )
-                yield self._row(start, record)
+                yield row(start, record)
         except UnicodeDecodeError as exc:
             raise CsvFormatError(
                 f"The file is not valid {self.encoding} text near line {start}: {exc.reason}."
@@ -352,45 +400,52 @@ class LeadCsvReader:
 
     def _row(self, line: int, record: list[str]) -> LeadRow | RowError:
         width = self._width
-        if len(record) != width:
-            if len(record) < width:
-                return RowError(
-                    line,
-                    None,
-                    f"Has {len(record)} values but the header has {width} columns.",
-                )
-            if any(value.strip() for value in record[width:]):
-                return RowError(
-                    line,
-                    None,
-                    f"Has {len(record)} values but the header has {width} columns (an "
-                    "unquoted delimiter inside a value?).",
-                )
-        columns = self._columns
-        values = {}
-        for field in COLUMNS:
-            index = columns[field]
-            values[field] = record[index].strip() if index >= 0 else ""
-        if columns["name"] == -1:
-            first, last = self._name_parts
-            parts = [record[i].strip() for i in (first, last) if i is not None]
-            values["name"] = " ".join(p for p in parts if p)
-        for field in COLUMNS:
-            value = values[field]
-            if not value:
-                if field in REQUIRED_VALUES:
-                    return RowError(line, field, f"{field} is required.")
-                continue
-            if len(value) > FIELD_LIMITS[field]:
-                return RowError(
-                    line,
-                    field,
-                    f"{field} is {len(value)} characters long; the limit is {FIELD_LIMITS[field]}.",
-                )
-            if _CONTROL.search(value) or (field != "linkedin_bio" and _LINE_BREAK.search(value)):
-                return RowError(line, field, f"{field} contains control characters.")
-        return LeadRow(
-            line=line,
-            dedupe_key=dedupe_key(values["name"], values["company"]),
-            **values,
+        if len(record) != width and (
+            len(record) < width or any(value.strip() for value in record[width:])
+        ):
+            hint = "" if len(record) < width else " (an unquoted delimiter inside a value?)"
+            return RowError(
+                line, None, f"Has {len(record)} values but the header has {width} columns{hint}."
+            )
+        name_i, role_i, company_i, industry_i, location_i, bio_i = self._indexes
+        name = record[name_i].strip() if name_i >= 0 else self._joined_name(record)
+        role = record[role_i].strip()
+        company = record[company_i].strip()
+        industry = record[industry_i].strip()
+        location = record[location_i].strip()
+        bio = record[bio_i].strip()
+        if not name:
+            return RowError(line, "name", "name is required.")
+        # One length test and two scans per row: the common, clean row pays little.
+        if (
+            len(name) > SHORT_LIMIT
+            or len(role) > SHORT_LIMIT
+            or len(company) > SHORT_LIMIT
+            or len(industry) > SHORT_LIMIT
+            or len(location) > SHORT_LIMIT
+            or len(bio) > BIO_LIMIT
+            or _SHORT_FORBIDDEN.search(name + role + company + industry + location)
+            or _CONTROL.search(bio)
+        ):
+            return self._row_problem(line, name, role, company, industry, location, bio)
+        return _new_row(
+            LeadRow, (line, name, role, company, industry, location, bio, dedupe_key(name, company))
         )
+
+    def _joined_name(self, record: list[str]) -> str:
+        first, last = self._name_parts
+        parts = [record[i].strip() for i in (first, last) if i is not None]
+        return " ".join(p for p in parts if p)
+
+    @staticmethod
+    def _row_problem(line: int, *values: str) -> RowError:
+        for field, value in zip(COLUMNS, values, strict=True):
+            limit = FIELD_LIMITS[field]
+            if len(value) > limit:
+                return RowError(
+                    line, field, f"{field} is {len(value)} characters long; the limit is {limit}."
+                )
+            pattern = _CONTROL if field == "linkedin_bio" else _SHORT_FORBIDDEN
+            if pattern.search(value):
+                return RowError(line, field, f"{field} contains control characters.")
+        raise AssertionError("a row flagged as invalid has no invalid field")

@@ -27,12 +27,14 @@ class Upload(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="upload_ws_created")]
         constraints = [
+            # Target of the leads' composite foreign key (see Lead.upload).
+            models.UniqueConstraint(fields=["id", "workspace"], name="upload_id_workspace"),
             models.CheckConstraint(
                 condition=models.Q(
                     rows_total=models.F("created") + models.F("duplicates") + models.F("rejected")
                 ),
                 name="upload_rows_accounted_for",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -42,8 +44,21 @@ class Upload(models.Model):
 class Lead(models.Model):
     """A person to score, as read from one row of an upload."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
-    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="leads")
+    # Both references are enforced in PostgreSQL by ONE composite foreign key,
+    # (upload_id, workspace_id) -> upload (id, workspace_id), added in migration 0002: it also
+    # guarantees a lead belongs to its upload's workspace, and checks each inserted row once
+    # instead of twice. No single-column indexes: the composite indexes below lead with
+    # these columns, and every index costs time on each row an upload inserts.
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="leads",
+        db_index=False,
+        db_constraint=False,
+    )
+    upload = models.ForeignKey(
+        Upload, on_delete=models.CASCADE, related_name="leads", db_index=False, db_constraint=False
+    )
     line = models.PositiveIntegerField(help_text="Line of the upload this lead was read from.")
     name = models.CharField(max_length=300)
     role = models.CharField(max_length=300, blank=True)

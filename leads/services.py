@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import BinaryIO
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from leads.csv_import import MAX_ERRORS_REPORTED, LeadCsvReader, LeadRow, RowError
 from leads.models import Lead, Upload
+from leads.writer import LeadWriter
 from workspaces.models import Workspace
 
 # Rows per INSERT: large enough to amortise round trips, small enough to keep memory flat.
-INSERT_BATCH = 2000
-_COLUMNS = (
-    "workspace_id",
-    "upload_id",
-    "line",
-    "name",
-    "role",
-    "company",
-    "industry",
-    "location",
-    "linkedin_bio",
-    "dedupe_key",
-    "created_at",
-)
+INSERT_BATCH = 5000
 
 
 class StrictModeRejected(Exception):
@@ -65,21 +51,25 @@ def leads_import_csv(
         )
         batch: list[LeadRow] = []
         errors: list[dict] = []
-        created = rejected = 0
-        for item in reader:
-            if isinstance(item, RowError):
-                rejected += 1
-                if len(errors) < MAX_ERRORS_REPORTED:
-                    errors.append(item.as_dict())
-                continue
-            if strict and rejected:
-                continue  # the upload is lost anyway; keep reading only to report errors
-            batch.append(item)
-            if len(batch) >= INSERT_BATCH:
-                created += _insert_new(workspace.pk, upload.pk, batch)
-                batch.clear()
-        if batch and not (strict and rejected):
-            created += _insert_new(workspace.pk, upload.pk, batch)
+        rejected = 0
+        writer = LeadWriter(workspace_id=workspace.pk, upload_id=upload.pk)
+        try:
+            for item in reader:
+                if isinstance(item, RowError):
+                    rejected += 1
+                    if len(errors) < MAX_ERRORS_REPORTED:
+                        errors.append(item.as_dict())
+                    continue
+                if strict and rejected:
+                    continue  # nothing will be kept; read on only to report every error
+                batch.append(item)
+                if len(batch) >= INSERT_BATCH:
+                    writer.submit(batch)
+                    batch = []
+            if batch and not (strict and rejected):
+                writer.submit(batch)
+        finally:
+            created = writer.finish()
         upload.rows_total = reader.rows_total
         upload.created = created
         upload.rejected = rejected
@@ -100,50 +90,6 @@ def leads_import_csv(
             ]
         )
     return upload
-
-
-def _insert_new(workspace_id: int, upload_id: int, rows: Sequence[LeadRow]) -> int:
-    """Insert the rows whose dedupe key is new to the workspace; return how many were new.
-
-    The unique (workspace, dedupe_key) constraint decides, so duplicates within the file and
-    against concurrent uploads are caught by the database, with no set held in memory.
-    """
-    now = timezone.now()
-    params = [
-        (
-            workspace_id,
-            upload_id,
-            row.line,
-            row.name,
-            row.role,
-            row.company,
-            row.industry,
-            row.location,
-            row.linkedin_bio,
-            row.dedupe_key,
-            now,
-        )
-        for row in rows
-    ]
-    table = Lead._meta.db_table
-    columns = ", ".join(_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES %s "  # noqa: S608 - constant names
-                "ON CONFLICT (workspace_id, dedupe_key) DO NOTHING"
-            )
-            execute_values(cursor.cursor, sql, params, page_size=len(params))
-            return cursor.cursor.rowcount
-        placeholders = ", ".join(["%s"] * len(_COLUMNS))
-        sql = (
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            "ON CONFLICT (workspace_id, dedupe_key) DO NOTHING"
-        )
-        cursor.executemany(sql, params)
-        return cursor.rowcount
 
 
 @transaction.atomic
