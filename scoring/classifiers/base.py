@@ -59,9 +59,7 @@ class Classifier(Protocol):
     model: str  # the model answering, "" when not applicable
     prompt_version: str  # changes whenever the decision logic or prompt changes
 
-    def classify(
-        self, offer: OfferFacts, leads: Sequence[LeadFacts]
-    ) -> list[Classification]: ...
+    def classify(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> list[Classification]: ...
 
     def cache_key(self, offer: OfferFacts, lead: LeadFacts) -> str | None:
         """Key under which an answer may be cached (None: never cache, e.g. deterministic)."""
