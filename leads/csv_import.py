@@ -92,15 +92,19 @@ _ASCII = bytes(range(128))
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
-def _c1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
+def _c1_for_undefined(error: UnicodeError) -> tuple[str, int]:
     # Windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself (and the
     # WHATWG encoding standard) maps them to the C1 controls of the same value. Decoding them
     # that way keeps every byte accounted for: the row is then rejected for control characters.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
     byte = error.object[error.start]
     return chr(byte), error.start + 1
 
 
-def _windows_1252_for_invalid_utf8(error: UnicodeDecodeError) -> tuple[str, int]:
+def _windows_1252_for_invalid_utf8(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
     bad = error.object[error.start : error.end]
     return bad.decode("cp1252", errors="leadscoring_c1"), error.end
 

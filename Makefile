@@ -1,0 +1,48 @@
+# The README's commands. `make run` serves the API on http://127.0.0.1:8000 with SQLite and
+# the offline classifier; `make test` runs the whole suite. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Local only: DEBUG on, and requests without an API key act in the workspace "local".
+run: $(VENV)/.runtime
+	DJANGO_DEBUG=true LEADSCORING_ANONYMOUS_WORKSPACE=$${LEADSCORING_ANONYMOUS_WORKSPACE:-local} \
+		$(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=true LEADSCORING_ANONYMOUS_WORKSPACE=$${LEADSCORING_ANONYMOUS_WORKSPACE:-local} \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# SQLite unless DATABASE_URL is set (CI runs it a second time against PostgreSQL).
+test: $(VENV)/.dev
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=leadscoring.onrender.com \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/ingest.py --rows 100000
+	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles
