@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from scoring.classifiers.heuristic import HeuristicClassifier
 from werkzeug import Request, Response
 
 from scoring.classifiers.base import Classification, ClassifierError, Intent
+from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import (
     BIO_MAX_CHARS,
     DATA_CLOSE,
