@@ -235,6 +235,25 @@ ANONYMOUS_WORKSPACE = env_str("LEADSCORING_ANONYMOUS_WORKSPACE")
 MAX_UPLOAD_BYTES = env_int("LEADSCORING_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 MAX_UPLOAD_ROWS = env_int("LEADSCORING_MAX_UPLOAD_ROWS", 1_000_000, minimum=1)
 
+# Final score (0-100) from which a lead's intent is High, and Medium.
+HIGH_INTENT_SCORE = env_int("LEADSCORING_HIGH_INTENT_SCORE", 70, minimum=1)
+MEDIUM_INTENT_SCORE = env_int("LEADSCORING_MEDIUM_INTENT_SCORE", 40, minimum=1)
+if MEDIUM_INTENT_SCORE >= HIGH_INTENT_SCORE:
+    raise ImproperlyConfigured(
+        "LEADSCORING_MEDIUM_INTENT_SCORE must be below LEADSCORING_HIGH_INTENT_SCORE."
+    )
+
+# The AI layer: "heuristic" (offline, deterministic), "openai" (any OpenAI-compatible
+# server) or the dotted path of a classifier class. Default: openai when a key is set.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+AI_PROVIDER = env_str("LEADSCORING_AI_PROVIDER", "openai" if OPENAI_API_KEY else "heuristic")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or None
+OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
+OPENAI_BATCH_SIZE = env_int("OPENAI_BATCH_SIZE", 10, minimum=1)
+OPENAI_CONCURRENCY = env_int("OPENAI_CONCURRENCY", 4, minimum=1)
+OPENAI_TIMEOUT = env_int("OPENAI_TIMEOUT", 30, minimum=1)
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,

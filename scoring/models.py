@@ -1,1 +1,135 @@
-"""Scoring runs and results (built in the scoring-engine issue)."""
+"""Scoring runs, their results (one current result per lead and offer) and cached LLM answers."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from leads.models import Lead
+from offers.models import Offer
+from workspaces.models import Workspace
+
+
+class Intent(models.TextChoices):
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+
+class ScoringRun(models.Model):
+    """One request to score a set of leads against an offer, with its progress and outcome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="runs")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="runs")
+    # What was asked for: {"upload_id": N} or {"lead_ids": [...]}, {} for every lead.
+    scope = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    provider = models.CharField(max_length=200)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=100, blank=True)
+    rules_version = models.CharField(max_length=50)
+    total = models.PositiveIntegerField(default=0)
+    scored = models.PositiveIntegerField(default=0)
+    cached = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="run_ws_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scored__lte=models.F("total")), name="run_scored_within_total"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class ScoreResult(models.Model):
+    """The current score of a lead against an offer, with the evidence and provenance behind it.
+
+    Re-scoring replaces the row (unique per lead and offer), so results never duplicate.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="results", db_index=False)
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="results")
+    score = models.PositiveSmallIntegerField()
+    intent = models.CharField(max_length=6, choices=Intent.choices)
+    rule_score = models.PositiveSmallIntegerField()
+    role_points = models.PositiveSmallIntegerField()
+    industry_points = models.PositiveSmallIntegerField()
+    completeness_points = models.PositiveSmallIntegerField()
+    ai_intent = models.CharField(max_length=6, choices=Intent.choices)
+    ai_points = models.PositiveSmallIntegerField()
+    ai_provider = models.CharField(max_length=200)
+    ai_model = models.CharField(max_length=200, blank=True)
+    ai_status = models.CharField(max_length=8)  # ok, cached, fallback
+    reasoning = models.TextField()
+    rules_version = models.CharField(max_length=50)
+    prompt_version = models.CharField(max_length=100, blank=True)
+    # Digest of the offer and lead content that was scored: tells whether a result is stale.
+    inputs_hash = models.CharField(max_length=32)
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "offer"], name="result_one_per_lead_offer"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="result_score_max"),
+        ]
+        indexes = [
+            # The default listing: a workspace's (or an offer's) results, best first.
+            models.Index(fields=["workspace", "-score", "id"], name="result_ws_score"),
+            models.Index(fields=["offer", "-score", "id"], name="result_offer_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}/{self.offer_id}: {self.score}"
+
+    @property
+    def breakdown(self) -> dict[str, int]:
+        return {
+            "role": self.role_points,
+            "industry": self.industry_points,
+            "completeness": self.completeness_points,
+        }
+
+
+class LLMAnswer(models.Model):
+    """A language model's answer for one lead, reused while the model, prompt, offer and lead
+    are unchanged. Deleted with its lead (erasure), never shared across workspaces."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="llm_answers")
+    key = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    prompt_version = models.CharField(max_length=100)
+    intent = models.CharField(max_length=6, choices=Intent.choices)
+    reasoning = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="llm_answer_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} answer for lead {self.lead_id}"

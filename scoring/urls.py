@@ -1,3 +1,15 @@
-"""Routes of scoring (built in the scoring-engine issue)."""
+"""Routes of scoring: runs, results and the export."""
 
-urlpatterns: list = []
+from leadscoring.api.routes import route
+from scoring import views
+
+ID = r"[0-9]{1,18}"
+
+urlpatterns = [
+    route(r"score", views.ScoreView.as_view(), "score"),
+    route(r"score/runs", views.RunListView.as_view(), "run-list"),
+    route(rf"score/runs/(?P<run_id>{ID})", views.RunDetailView.as_view(), "run-detail"),
+    route(r"results", views.ResultListView.as_view(), "result-list"),
+    route(r"results/export", views.ResultExportView.as_view(), "result-export"),
+    route(rf"results/(?P<result_id>{ID})", views.ResultDetailView.as_view(), "result-detail"),
+]

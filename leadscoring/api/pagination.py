@@ -50,7 +50,7 @@ class HeaderPagination(BasePagination):
         url = replace_query_param(url, "page", page)
         return f'<{url}>; rel="{rel}"'
 
-    def get_paginated_response(self, data: list) -> Response:
+    def get_paginated_response(self, data: Any) -> Response:
         last = max(1, -(-self.count // self.page_size))
         links = [self._link(1, "first"), self._link(last, "last")]
         if self.page > 1:

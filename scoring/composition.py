@@ -1,0 +1,115 @@
+"""Compose the rule layer and the AI layer into final scores. Pure: no Django imports.
+
+Shared by the scoring service (which adds caching and persistence) and the `score_csv`
+command (which scores a file without a database).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scoring import rules
+from scoring.classifiers.base import AI_POINTS, Classification, Classifier, Intent
+from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Final-score cut-offs of the intent label: High from `high`, Medium from `medium`."""
+
+    high: int = 70
+    medium: int = 40
+
+    def intent(self, score: int) -> Intent:
+        if score >= self.high:
+            return Intent.HIGH
+        if score >= self.medium:
+            return Intent.MEDIUM
+        return Intent.LOW
+
+
+@dataclass(frozen=True, slots=True)
+class LeadScore:
+    """A lead's final score: rule points + AI points, the intent label and the evidence."""
+
+    rule: rules.RuleScore
+    ai: Classification
+    score: int
+    intent: Intent
+    reasoning: str
+    inputs_hash: str
+
+    @property
+    def ai_points(self) -> int:
+        return AI_POINTS[self.ai.intent]
+
+
+def inputs_hash(offer: OfferFacts, lead: LeadFacts) -> str:
+    """Return a digest of everything a score depends on (offer and lead content)."""
+    parts = [
+        offer.name,
+        *offer.value_props,
+        "\x1e",
+        *offer.ideal_use_cases,
+        "\x1e",
+        *offer.icp_industries,
+        "\x1e",
+        *offer.adjacent_industries,
+        "\x1d",
+        *(getattr(lead, field) for field in LEAD_FIELDS),
+    ]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def compose(
+    offer: OfferFacts,
+    lead: LeadFacts,
+    rule: rules.RuleScore,
+    ai: Classification,
+    thresholds: Thresholds,
+) -> LeadScore:
+    """Return the final score of one lead from its rule score and its AI classification."""
+    score = rule.total + AI_POINTS[ai.intent]
+    ai_part = ai.reasoning.strip()
+    reasoning = f"{rule.reasoning}. AI ({ai.provider}): {ai.intent.value}. {ai_part}".strip()
+    return LeadScore(
+        rule=rule,
+        ai=ai,
+        score=score,
+        intent=thresholds.intent(score),
+        reasoning=reasoning,
+        inputs_hash=inputs_hash(offer, lead),
+    )
+
+
+def score_leads(
+    offer: OfferFacts,
+    leads: Sequence[LeadFacts],
+    classifier: Classifier,
+    thresholds: Thresholds,
+    known: Sequence[Classification | None] | None = None,
+) -> list[LeadScore]:
+    """Score `leads` against `offer`, one LeadScore per lead, in order.
+
+    `known[i]`, when given and not None, is an answer already at hand for lead i (a cached
+    LLM answer): the classifier is only asked about the others. Raises ClassifierError when
+    the classifier fails permanently (a bad key, an unknown model).
+    """
+    icp = rules.icp_for_offer(offer)
+    answers: list[Classification | None] = list(known) if known else [None] * len(leads)
+    missing = [i for i, answer in enumerate(answers) if answer is None]
+    if missing:
+        fresh = classifier.classify(offer, [leads[i] for i in missing])
+        if len(fresh) != len(missing):
+            raise RuntimeError(
+                f"{type(classifier).__name__} answered {len(fresh)} times for {len(missing)} leads"
+            )
+        for i, answer in zip(missing, fresh, strict=True):
+            answers[i] = answer
+    return [
+        compose(offer, lead, rules.score_lead(lead, icp), answer, thresholds)
+        for lead, answer in zip(leads, answers, strict=True)
+        if answer is not None
+    ]

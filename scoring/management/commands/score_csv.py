@@ -1,0 +1,186 @@
+"""`manage.py score_csv leads.csv --offer offer.json`: score a CSV end to end, no server or
+database needed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from leads.csv_import import CsvFormatError, LeadCsvReader, RowError
+from offers.serializers import OfferSerializer
+from scoring import rules
+from scoring.classifiers import get_classifier
+from scoring.classifiers.base import ClassifierError
+from scoring.composition import score_leads
+from scoring.exports import csv_lines
+from scoring.facts import LeadFacts, OfferFacts
+from scoring.services import thresholds
+
+BATCH = 1000
+COLUMNS = (
+    "name",
+    "role",
+    "company",
+    "intent",
+    "score",
+    "reasoning",
+    "industry",
+    "location",
+    "rule_score",
+    "role_points",
+    "industry_points",
+    "completeness_points",
+    "ai_intent",
+    "ai_points",
+    "ai_provider",
+    "ai_model",
+    "ai_status",
+    "line",
+    "rules_version",
+    "prompt_version",
+    "inputs_hash",
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the leads of a CSV file against an offer (JSON with name, value_props, "
+        "ideal_use_cases) and write the results as CSV, without the HTTP server."
+    )
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "csv", help="The leads: name,role,company,industry,location,linkedin_bio"
+        )
+        parser.add_argument("--offer", required=True, help="A JSON file with the offer.")
+        parser.add_argument("--out", help="Where to write the results (default: standard output).")
+        parser.add_argument(
+            "--provider",
+            help="heuristic, openai or a classifier's dotted path "
+            "(default: LEADSCORING_AI_PROVIDER).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        offer = _read_offer(Path(options["offer"]))
+        try:
+            classifier = get_classifier(options["provider"])
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(open(options["out"], "w", encoding="utf-8", newline=""))
+                if options["out"]
+                else sys.stdout
+            )
+            counts = self._score(Path(options["csv"]), offer, classifier, out)
+        self.stderr.write(
+            f"{counts['scored']} lead(s) scored with {classifier.name}, {counts['duplicates']} "
+            f"duplicate(s) skipped, {counts['rejected']} row(s) rejected."
+        )
+
+    def _score(self, path: Path, offer: OfferFacts, classifier: Any, out: Any) -> dict[str, int]:
+        counts = {"scored": 0, "duplicates": 0, "rejected": 0}
+        seen: set[str] = set()
+        try:
+            file = path.open("rb")
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        with (
+            file,
+            tqdm(
+                total=path.stat().st_size, unit="B", unit_scale=True, file=sys.stderr, disable=None
+            ) as bar,
+        ):
+            try:
+                reader = LeadCsvReader(file)
+                batch: list = []
+
+                def rows() -> Any:
+                    for item in reader:
+                        bar.n = file.tell()
+                        bar.refresh()
+                        if isinstance(item, RowError):
+                            counts["rejected"] += 1
+                            self.stderr.write(f"line {item.line}: {item.message}")
+                            continue
+                        if item.dedupe_key in seen:
+                            counts["duplicates"] += 1
+                            continue
+                        seen.add(item.dedupe_key)
+                        batch.append(item)
+                        if len(batch) >= BATCH:
+                            yield from self._batch(batch, offer, classifier)
+                            counts["scored"] += len(batch)
+                            batch.clear()
+                    if batch:
+                        yield from self._batch(batch, offer, classifier)
+                        counts["scored"] += len(batch)
+
+                for chunk in csv_lines(rows(), header=COLUMNS):
+                    out.write(chunk)
+            except CsvFormatError as exc:
+                raise CommandError(f"{path}: {exc.message}") from exc
+            except ClassifierError as exc:
+                raise CommandError(exc.message) from exc
+        return counts
+
+    def _batch(self, batch: list, offer: OfferFacts, classifier: Any) -> Any:
+        leads = [
+            LeadFacts(r.name, r.role, r.company, r.industry, r.location, r.linkedin_bio)
+            for r in batch
+        ]
+        for row, s in zip(batch, score_leads(offer, leads, classifier, thresholds()), strict=True):
+            yield (
+                row.name,
+                row.role,
+                row.company,
+                s.intent.value,
+                s.score,
+                s.reasoning,
+                row.industry,
+                row.location,
+                s.rule.total,
+                s.rule.role_points,
+                s.rule.industry_points,
+                s.rule.completeness_points,
+                s.ai.intent.value,
+                s.ai_points,
+                s.ai.provider,
+                s.ai.model,
+                s.ai.status,
+                row.line,
+                rules.RULES_VERSION,
+                classifier.prompt_version if s.ai.provider == classifier.name else "",
+                s.inputs_hash,
+            )
+
+
+def _read_offer(path: Path) -> OfferFacts:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandError(f"Cannot read the offer {path}: {exc.strerror}.") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CommandError(f"The offer {path} is not valid JSON: {exc}.") from exc
+    serializer = OfferSerializer(data=data)
+    if not serializer.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(map(str, errors))}" for field, errors in serializer.errors.items()
+        )
+        raise CommandError(f"Invalid offer in {path}: {problems}")
+    valid = serializer.validated_data
+    return OfferFacts(
+        name=valid["name"],
+        value_props=tuple(valid["value_props"]),
+        ideal_use_cases=tuple(valid["ideal_use_cases"]),
+        icp_industries=tuple(valid.get("icp_industries", ())),
+        adjacent_industries=tuple(valid.get("adjacent_industries", ())),
+    )

@@ -1,0 +1,81 @@
+"""Read operations on runs and results, always within one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from leads.models import Lead
+from scoring.models import ScoreResult, ScoringRun
+from workspaces.models import Workspace
+
+# Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
+RESULT_ORDERINGS = {
+    "-score": ("-score", "id"),
+    "score": ("score", "id"),
+    "name": ("lead__name", "id"),
+    "-name": ("-lead__name", "-id"),
+    "scored_at": ("scored_at", "id"),
+    "-scored_at": ("-scored_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    """Filters of GET /results/ and its export; None means no filter."""
+
+    offer_id: int | None = None
+    run_id: int | None = None
+    upload_id: int | None = None
+    intent: str | None = None
+    min_score: int | None = None
+    q: str | None = None
+    ordering: str = "-score"
+
+
+def result_list(*, workspace: Workspace, filters: ResultFilters) -> QuerySet[ScoreResult]:
+    """Return the workspace's current results matching `filters`, in the asked order."""
+    results = ScoreResult.objects.filter(workspace=workspace)
+    if filters.offer_id is not None:
+        results = results.filter(offer_id=filters.offer_id)
+    if filters.run_id is not None:
+        results = results.filter(run_id=filters.run_id)
+    if filters.upload_id is not None:
+        results = results.filter(lead__upload_id=filters.upload_id)
+    if filters.intent is not None:
+        results = results.filter(intent=filters.intent)
+    if filters.min_score is not None:
+        results = results.filter(score__gte=filters.min_score)
+    if filters.q:
+        results = results.filter(
+            Q(lead__name__icontains=filters.q) | Q(lead__company__icontains=filters.q)
+        )
+    return results.select_related("lead").order_by(*RESULT_ORDERINGS[filters.ordering])
+
+
+def result_get(*, workspace: Workspace, result_id: int) -> ScoreResult:
+    """Return the workspace's result; raise Http404 when unknown or not theirs."""
+    return get_object_or_404(
+        ScoreResult.objects.select_related("lead"), workspace=workspace, pk=result_id
+    )
+
+
+def run_list(*, workspace: Workspace) -> QuerySet[ScoringRun]:
+    """Return the workspace's scoring runs, newest first."""
+    return ScoringRun.objects.filter(workspace=workspace).order_by("-created_at", "-id")
+
+
+def run_get(*, workspace: Workspace, run_id: int) -> ScoringRun:
+    """Return the workspace's run; raise Http404 when unknown or not theirs."""
+    return get_object_or_404(ScoringRun, workspace=workspace, pk=run_id)
+
+
+def unknown_lead_ids(*, workspace: Workspace, lead_ids: Sequence[int]) -> list[int]:
+    """Return the ids among `lead_ids` that are not leads of `workspace`, in the given order."""
+    found = set(
+        Lead.objects.filter(workspace=workspace, pk__in=lead_ids).values_list("pk", flat=True)
+    )
+    return [pk for pk in dict.fromkeys(lead_ids) if pk not in found]

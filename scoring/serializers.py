@@ -1,0 +1,166 @@
+"""Validation and representation of scoring requests, runs and results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from offers.serializers import RejectUnknownFieldsMixin
+from scoring.models import Intent, ScoreResult, ScoringRun
+from scoring.selectors import RESULT_ORDERINGS, ResultFilters
+
+MAX_ID = 2**63 - 1
+MAX_LEAD_IDS = 10_000
+
+
+def _id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    offer_id = StrictIntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The offer to score against."
+    )
+    upload_id = StrictIntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Only the leads of this upload."
+    )
+    lead_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        min_length=1,
+        max_length=MAX_LEAD_IDS,
+        help_text=f"Only these leads (at most {MAX_LEAD_IDS}).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "upload_id" in attrs and "lead_ids" in attrs:
+            raise serializers.ValidationError("Give upload_id or lead_ids, not both.")
+        return attrs
+
+
+class RunSerializer(serializers.ModelSerializer):
+    offer_id = serializers.IntegerField()
+    percent = serializers.SerializerMethodField()
+    duration_seconds = serializers.SerializerMethodField()
+    results_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id",
+            "offer_id",
+            "scope",
+            "status",
+            "provider",
+            "model",
+            "prompt_version",
+            "rules_version",
+            "total",
+            "scored",
+            "cached",
+            "fallbacks",
+            "failed",
+            "percent",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "results_url",
+        ]
+        read_only_fields = fields
+
+    def get_percent(self, run: ScoringRun) -> float:
+        done = run.scored + run.failed
+        return round(100 * done / run.total, 1) if run.total else 100.0
+
+    def get_duration_seconds(self, run: ScoringRun) -> float | None:
+        if run.started_at is None or run.finished_at is None:
+            return None
+        return round((run.finished_at - run.started_at).total_seconds(), 3)
+
+    def get_results_url(self, run: ScoringRun) -> str:
+        return f"/results/?run_id={run.pk}"
+
+
+class BreakdownSerializer(serializers.Serializer):
+    role = serializers.IntegerField()
+    industry = serializers.IntegerField()
+    completeness = serializers.IntegerField()
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    lead_id = serializers.IntegerField()
+    offer_id = serializers.IntegerField()
+    run_id = serializers.IntegerField()
+    upload_id = serializers.IntegerField(source="lead.upload_id")
+    name = serializers.CharField(source="lead.name")
+    role = serializers.CharField(source="lead.role")
+    company = serializers.CharField(source="lead.company")
+    industry = serializers.CharField(source="lead.industry")
+    location = serializers.CharField(source="lead.location")
+    breakdown = BreakdownSerializer()
+
+    class Meta:
+        model = ScoreResult
+        fields = [
+            "id",
+            "lead_id",
+            "offer_id",
+            "run_id",
+            "upload_id",
+            "name",
+            "role",
+            "company",
+            "industry",
+            "location",
+            "intent",
+            "score",
+            "rule_score",
+            "breakdown",
+            "ai_intent",
+            "ai_points",
+            "ai_provider",
+            "ai_model",
+            "ai_status",
+            "reasoning",
+            "rules_version",
+            "prompt_version",
+            "inputs_hash",
+            "scored_at",
+        ]
+        read_only_fields = fields
+
+
+class ResultFilterSerializer(serializers.Serializer):
+    offer_id = _id_field(required=False)
+    run_id = _id_field(required=False)
+    upload_id = _id_field(required=False)
+    intent = serializers.ChoiceField(choices=Intent.values, required=False)
+    min_score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    q = serializers.CharField(
+        required=False, max_length=200, help_text="Part of the name or company."
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(RESULT_ORDERINGS), default="-score", help_text="Default: best score first."
+    )
+
+    def to_internal_value(self, data: Any) -> dict:
+        # Intent labels are matched ignoring case: ?intent=high works.
+        if hasattr(data, "get") and isinstance(data.get("intent"), str):
+            data = data.copy()
+            data["intent"] = data["intent"].strip().capitalize()
+        return super().to_internal_value(data)
+
+    def filters(self) -> ResultFilters:
+        return ResultFilters(**self.validated_data)

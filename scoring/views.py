@@ -1,0 +1,301 @@
+"""HTTP API of scoring: runs, results and the CSV export. Thin views over services/selectors."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.selectors import upload_get
+from leadscoring.api.auth import request_workspace
+from leadscoring.api.errors import ErrorResponseSerializer, ServiceUnavailable
+from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
+from offers.selectors import offer_get
+from scoring.exports import csv_lines
+from scoring.selectors import (
+    ResultFilters,
+    result_get,
+    result_list,
+    run_get,
+    run_list,
+    unknown_lead_ids,
+)
+from scoring.serializers import (
+    ResultFilterSerializer,
+    ResultSerializer,
+    RunSerializer,
+    ScoreRequestSerializer,
+)
+from scoring.services import NothingToScore, ScoringFailed, leads_score
+
+RUN_EXAMPLE = {
+    "id": 3,
+    "offer_id": 1,
+    "scope": {"upload_id": 1},
+    "status": "completed",
+    "provider": "heuristic",
+    "model": "heuristic-v1",
+    "prompt_version": "heuristic-1+rules-2026.11.1",
+    "rules_version": "2026.11.1",
+    "total": 28,
+    "scored": 28,
+    "cached": 0,
+    "fallbacks": 0,
+    "failed": 0,
+    "percent": 100.0,
+    "error": "",
+    "created_at": "2026-11-27T10:00:00Z",
+    "started_at": "2026-11-27T10:00:00Z",
+    "finished_at": "2026-11-27T10:00:01Z",
+    "duration_seconds": 0.41,
+    "results_url": "/results/?run_id=3",
+}
+RESULT_EXAMPLE = {
+    "id": 11,
+    "lead_id": 2,
+    "offer_id": 1,
+    "run_id": 3,
+    "upload_id": 1,
+    "name": "Liam O'Brien",
+    "role": "VP Sales",
+    "company": "Brightline Software",
+    "industry": "Computer Software",
+    "location": "Dublin, Ireland",
+    "intent": "High",
+    "score": 90,
+    "rule_score": 40,
+    "breakdown": {"role": 20, "industry": 10, "completeness": 10},
+    "ai_intent": "High",
+    "ai_points": 50,
+    "ai_provider": "heuristic",
+    "ai_model": "heuristic-v1",
+    "ai_status": "ok",
+    "reasoning": (
+        "Role 'VP Sales' is a decision maker (+20); industry 'Computer Software' is adjacent to "
+        "the ICP 'B2B SaaS mid-market' (+10); all fields present (+10). AI (heuristic): High. "
+        "Decision maker in an adjacent industry; bio mentions recently raised funding."
+    ),
+    "rules_version": "2026.11.1",
+    "prompt_version": "heuristic-1+rules-2026.11.1",
+    "inputs_hash": "4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d",
+    "scored_at": "2026-11-27T10:00:01Z",
+}
+
+
+class ScoreView(APIView):
+    @extend_schema(
+        operation_id="score",
+        summary="Score leads against an offer",
+        description=(
+            "Scores the leads of `upload_id`, or `lead_ids`, or else every lead of the "
+            "workspace, against `offer_id`, as one run. Each (lead, offer) keeps one current "
+            "result: re-scoring replaces it."
+        ),
+        request=ScoreRequestSerializer,
+        responses={
+            200: RunSerializer,
+            503: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="The AI provider failed the whole run (e.g. a rejected API key).",
+            ),
+        },
+        examples=[
+            OpenApiExample("Every lead", value={"offer_id": 1}, request_only=True),
+            OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 1}, request_only=True),
+            OpenApiExample(
+                "Some leads", value={"offer_id": 1, "lead_ids": [1, 2, 3]}, request_only=True
+            ),
+            OpenApiExample("Finished run", value=RUN_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        workspace = request_workspace(request)
+        serializer = ScoreRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        offer = offer_get(workspace=workspace, offer_id=data["offer_id"])
+        upload = (
+            upload_get(workspace=workspace, upload_id=data["upload_id"])
+            if "upload_id" in data
+            else None
+        )
+        lead_ids = data.get("lead_ids")
+        if lead_ids:
+            unknown = unknown_lead_ids(workspace=workspace, lead_ids=lead_ids)
+            if unknown:
+                shown = ", ".join(map(str, unknown[:20]))
+                raise ValidationError(
+                    {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
+                )
+        try:
+            run = leads_score(workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids)
+        except NothingToScore:
+            raise ValidationError(
+                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+            ) from None
+        except ScoringFailed as exc:
+            raise ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}") from None
+        return Response(RunSerializer(run).data)
+
+
+class RunListView(APIView):
+    @extend_schema(
+        operation_id="runs_list",
+        summary="List scoring runs, newest first",
+        parameters=PAGINATION_PARAMETERS,
+        responses={200: RunSerializer(many=True)},
+        examples=[OpenApiExample("Runs", value=[RUN_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(run_list(workspace=request_workspace(request)), request)
+        return paginator.get_paginated_response(RunSerializer(page, many=True).data)
+
+
+class RunDetailView(APIView):
+    @extend_schema(
+        operation_id="runs_retrieve",
+        summary="Show a scoring run and its progress",
+        responses={200: RunSerializer},
+        examples=[OpenApiExample("Run", value=RUN_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = run_get(workspace=request_workspace(request), run_id=run_id)
+        return Response(RunSerializer(run).data)
+
+
+def _result_filters(request: Request) -> ResultFilters:
+    workspace = request_workspace(request)
+    serializer = ResultFilterSerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    filters = serializer.filters()
+    # Naming another workspace's (or an unknown) object in a filter answers 404, as its URL would.
+    if filters.offer_id is not None:
+        offer_get(workspace=workspace, offer_id=filters.offer_id)
+    if filters.run_id is not None:
+        run_get(workspace=workspace, run_id=filters.run_id)
+    if filters.upload_id is not None:
+        upload_get(workspace=workspace, upload_id=filters.upload_id)
+    return filters
+
+
+class ResultListView(APIView):
+    @extend_schema(
+        operation_id="results_list",
+        summary="List current results, best score first",
+        parameters=[ResultFilterSerializer, *PAGINATION_PARAMETERS],
+        responses={200: ResultSerializer(many=True)},
+        examples=[OpenApiExample("Results", value=[RESULT_EXAMPLE], response_only=True)],
+    )
+    def get(self, request: Request) -> Response:
+        filters = _result_filters(request)
+        results = result_list(workspace=request_workspace(request), filters=filters)
+        paginator = HeaderPagination()
+        page = paginator.paginate_queryset(results, request)
+        return paginator.get_paginated_response(ResultSerializer(page, many=True).data)
+
+
+class ResultDetailView(APIView):
+    @extend_schema(
+        operation_id="results_retrieve",
+        summary="Show a result",
+        responses={200: ResultSerializer},
+        examples=[OpenApiExample("Result", value=RESULT_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, result_id: int) -> Response:
+        result = result_get(workspace=request_workspace(request), result_id=result_id)
+        return Response(ResultSerializer(result).data)
+
+
+EXPORT_FIELDS = (
+    "lead__name",
+    "lead__role",
+    "lead__company",
+    "intent",
+    "score",
+    "reasoning",
+    "lead__industry",
+    "lead__location",
+    "rule_score",
+    "role_points",
+    "industry_points",
+    "completeness_points",
+    "ai_intent",
+    "ai_points",
+    "ai_provider",
+    "ai_model",
+    "ai_status",
+    "lead_id",
+    "offer_id",
+    "run_id",
+    "scored_at",
+    "rules_version",
+    "prompt_version",
+    "inputs_hash",
+)
+
+
+class CsvRenderer(BaseRenderer):
+    """Lets clients ask for `Accept: text/csv`; errors still go out as the one JSON shape."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: object, accepted_media_type: str | None = None, renderer_context: object = None
+    ) -> bytes:
+        return json.dumps(data).encode() if data is not None else b""
+
+
+class ResultExportView(APIView):
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(
+        operation_id="results_export",
+        summary="Export results as CSV",
+        description=(
+            "The same filters as GET /results/, streamed as CSV: `name,role,company,intent,"
+            "score,reasoning` and then the other columns. Cells a spreadsheet would run as a "
+            "formula (starting with = + - @, tab, CR or LF) are prefixed with `'`."
+        ),
+        parameters=[ResultFilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        workspace = request_workspace(request)
+        filters = _result_filters(request)
+        rows = (
+            result_list(workspace=workspace, filters=filters)
+            .values_list(*EXPORT_FIELDS)
+            .iterator(chunk_size=2000)
+        )
+        label = "all-offers"
+        if filters.offer_id is not None:
+            label = (
+                slugify(offer_get(workspace=workspace, offer_id=filters.offer_id).name)[:60]
+                or "offer"
+            )
+        filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
+        response = StreamingHttpResponse(
+            csv_lines(_formatted(rows)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def _formatted(rows):  # type: ignore[no-untyped-def]
+    scored_at = EXPORT_FIELDS.index("scored_at")
+    for row in rows:
+        row = list(row)
+        row[scored_at] = row[scored_at].isoformat()
+        yield row
