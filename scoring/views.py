@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.fields import DateTimeField
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -245,7 +247,8 @@ EXPORT_FIELDS = (
 
 
 class CsvRenderer(BaseRenderer):
-    """Lets clients ask for `Accept: text/csv`; errors still go out as the one JSON shape."""
+    """Lets clients send `Accept: text/csv`. The export streams its own CSV; errors are
+    rendered as JSON by ResultExportView, never by this renderer."""
 
     media_type = "text/csv"
     format = "csv"
@@ -254,11 +257,17 @@ class CsvRenderer(BaseRenderer):
     def render(
         self, data: object, accepted_media_type: str | None = None, renderer_context: object = None
     ) -> bytes:
-        return json.dumps(data).encode() if data is not None else b""
+        raise NotImplementedError("the export streams its CSV itself")
 
 
 class ResultExportView(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are the one JSON error shape, labelled as JSON even when CSV was asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="results_export",
@@ -293,9 +302,11 @@ class ResultExportView(APIView):
         return response
 
 
-def _formatted(rows):  # type: ignore[no-untyped-def]
+def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    # The same timestamp format as the JSON API.
     scored_at = EXPORT_FIELDS.index("scored_at")
+    as_text = DateTimeField().to_representation
     for row in rows:
-        row = list(row)
-        row[scored_at] = row[scored_at].isoformat()
-        yield row
+        values = list(row)
+        values[scored_at] = as_text(values[scored_at])
+        yield values

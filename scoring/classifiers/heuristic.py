@@ -358,7 +358,8 @@ def _reasoning(
     details: list[str] = []
     if shared:
         quoted = ", ".join(f"'{word}'" for word in shared[:QUOTED_TERMS_MAX])
-        details.append(f"shares the offer's terms {quoted}")
+        noun = "term" if len(shared[:QUOTED_TERMS_MAX]) == 1 else "terms"
+        details.append(f"shares the offer's {noun} {quoted}")
     if against:
         details.append(f"against it: {_join(against)}")
     if not details and not signals:

@@ -213,7 +213,7 @@ def test_reasoning_states_the_evidence_in_one_or_two_sentences():
 
     assert result.reasoning == (
         "Decision maker in the ICP industry; bio mentions hiring and recently raised funding. "
-        "Shares the offer's terms 'sales'."
+        "Shares the offer's term 'sales'."
     )
 
 

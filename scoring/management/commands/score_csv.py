@@ -3,9 +3,9 @@ database needed."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +74,34 @@ class Command(BaseCommand):
             classifier = get_classifier(options["provider"])
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
-        with contextlib.ExitStack() as stack:
-            out = (
-                stack.enter_context(open(options["out"], "w", encoding="utf-8", newline=""))
-                if options["out"]
-                else sys.stdout
+        if options["out"]:
+            # Written beside the target and moved into place at the end: a failed run leaves
+            # an earlier results file untouched.
+            target = Path(options["out"])
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with partial.open("w", encoding="utf-8", newline="") as out:
+                    counts = self._score(Path(options["csv"]), offer, classifier, out.write)
+                partial.replace(target)
+            except OSError as exc:
+                raise CommandError(f"Cannot write {target}: {exc.strerror}.") from exc
+            finally:
+                partial.unlink(missing_ok=True)
+        else:
+            counts = self._score(
+                Path(options["csv"]),
+                offer,
+                classifier,
+                lambda text: self.stdout.write(text, ending=""),
             )
-            counts = self._score(Path(options["csv"]), offer, classifier, out)
         self.stderr.write(
             f"{counts['scored']} lead(s) scored with {classifier.name}, {counts['duplicates']} "
             f"duplicate(s) skipped, {counts['rejected']} row(s) rejected."
         )
 
-    def _score(self, path: Path, offer: OfferFacts, classifier: Any, out: Any) -> dict[str, int]:
+    def _score(
+        self, path: Path, offer: OfferFacts, classifier: Any, write: Callable[[str], Any]
+    ) -> dict[str, int]:
         counts = {"scored": 0, "duplicates": 0, "rejected": 0}
         seen: set[str] = set()
         try:
@@ -125,7 +140,7 @@ class Command(BaseCommand):
                         counts["scored"] += len(batch)
 
                 for chunk in csv_lines(rows(), header=COLUMNS):
-                    out.write(chunk)
+                    write(chunk)
             except CsvFormatError as exc:
                 raise CommandError(f"{path}: {exc.message}") from exc
             except ClassifierError as exc:

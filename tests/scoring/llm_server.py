@@ -1,0 +1,84 @@
+"""A loopback OpenAI-compatible Chat Completions endpoint, for tests that drive the real SDK.
+
+Use with pytest-httpserver's `httpserver` fixture: `serve(httpserver, echo_answers)` then point a
+client at `httpserver.url_for("/v1")`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
+
+PATH = "/v1/chat/completions"
+MODEL = "gpt-test"
+
+
+def completion(content: str) -> dict[str, Any]:
+    """Return a Chat Completions body whose single choice says `content`."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1_764_000_000,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def error_response(status: int, message: str) -> Response:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None}}
+    return json_response(body, status)
+
+
+def leads_asked(request: Request) -> list[dict[str, Any]]:
+    """Return the leads of a request's data block (each with its `id` in the batch)."""
+    user = json.loads(request.get_data())["messages"][1]["content"]
+    block = user.split(f"\n{DATA_OPEN}\n", 1)[1].split(f"\n{DATA_CLOSE}", 1)[0]
+    return json.loads(block)["leads"]
+
+
+def model_reasoning(lead: dict[str, Any]) -> str:
+    """The fake model's reasoning for a lead: derived from its role, to catch mix-ups."""
+    return f"Model read the role {lead['role']}."
+
+
+def echo_answers(request: Request) -> Response:
+    """Answer every lead of the request: High, with the reasoning of `model_reasoning`."""
+    results = [
+        {"id": lead["id"], "intent": "High", "reasoning": model_reasoning(lead)}
+        for lead in leads_asked(request)
+    ]
+    return json_response(completion(json.dumps({"results": results})))
+
+
+def failing(status: int) -> Callable[[Request], Response]:
+    """Return a handler answering every request with `status`."""
+
+    def handler(request: Request) -> Response:
+        return error_response(status, f"Failure {status} for testing.")
+
+    return handler
+
+
+def serve(httpserver: HTTPServer, handler: Callable[[Request], Response]) -> None:
+    httpserver.expect_request(PATH, method="POST").respond_with_handler(handler)
+
+
+def requests_seen(httpserver: HTTPServer) -> list[Request]:
+    return [request for request, _ in httpserver.log]
