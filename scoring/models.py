@@ -57,6 +57,37 @@ class ScoringRun(models.Model):
         return f"run {self.pk} ({self.status})"
 
 
+class ScoringChunk(models.Model):
+    """A slice of a run's leads: the unit any worker may take, redo after a crash, and count
+    exactly once (its counts are added to the run when, and only when, it turns done)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    lead_ids = models.JSONField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    scored = models.PositiveIntegerField(default=0)
+    cached = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # Set when a worker takes the chunk and renewed while it works: a stale one is retaken.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_unique_index")]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="chunk_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} chunk {self.index} ({self.status})"
+
+
 class ScoreResult(models.Model):
     """The current score of a lead against an offer, with the evidence and provenance behind it.
 

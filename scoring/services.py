@@ -19,7 +19,7 @@ from scoring.classifiers import get_classifier
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
-from scoring.models import LLMAnswer, ScoreResult, ScoringRun
+from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -65,17 +65,36 @@ def leads_score(
     lead_ids: Sequence[int] | None = None,
     classifier: Classifier | None = None,
 ) -> ScoringRun:
-    """Score leads of `workspace` against `offer` in one run, and return the finished run.
+    """Score leads of `workspace` against `offer` in one run, in this process; return it.
 
     The leads are those of `upload`, or `lead_ids`, or else all of the workspace's. Each
     (lead, offer) keeps one current result, replaced by this run. Raises NothingToScore when
     the selection is empty and ScoringFailed (after recording the run as failed) when the
     classifier fails permanently.
     """
+    classifier = classifier or get_classifier()
+    run = run_create(
+        workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids, classifier=classifier
+    )
+    return run_execute(run=run, classifier=classifier)
+
+
+@transaction.atomic
+def run_create(
+    *,
+    workspace: Workspace,
+    offer: Offer,
+    upload: Upload | None = None,
+    lead_ids: Sequence[int] | None = None,
+    classifier: Classifier,
+) -> ScoringRun:
+    """Record a queued run over the selected leads, split into chunks; return it.
+
+    Raises NothingToScore when the selection holds no leads.
+    """
     ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
     if not ids:
         raise NothingToScore()
-    classifier = classifier or get_classifier()
     scope: dict = {}
     if upload is not None:
         scope = {"upload_id": upload.pk}
@@ -85,33 +104,93 @@ def leads_score(
         workspace=workspace,
         offer=offer,
         scope=scope,
-        status=ScoringRun.Status.RUNNING,
         provider=classifier.name,
         model=classifier.model,
         prompt_version=classifier.prompt_version,
         rules_version=rules.RULES_VERSION,
         total=len(ids),
-        started_at=timezone.now(),
     )
-    try:
-        for chunk in _chunks(ids, CHUNK_SIZE):
-            run_score_chunk(run=run, lead_ids=chunk, classifier=classifier)
-    except ClassifierError as exc:
-        _finish(run, ScoringRun.Status.FAILED, error=exc.message)
-        raise ScoringFailed(run) from exc
-    except Exception:
-        _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
-        raise
-    _finish(run, ScoringRun.Status.COMPLETED)
+    ScoringChunk.objects.bulk_create(
+        ScoringChunk(run=run, index=index, lead_ids=chunk)
+        for index, chunk in enumerate(_chunks(ids, CHUNK_SIZE))
+    )
     return run
 
 
-def run_score_chunk(*, run: ScoringRun, lead_ids: Sequence[int], classifier: Classifier) -> int:
-    """Score one chunk of a run's leads and store the results; return how many were scored.
+def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
+    """Score every chunk of `run` not done yet, in this process, and return the finished run.
 
-    Idempotent: results are upserted per (lead, offer), so a chunk done twice (a retried
-    task) leaves one result per lead. Leads deleted meanwhile are counted as failed.
+    Raises ScoringFailed (the run recorded as failed) when the classifier fails permanently.
     """
+    for chunk in run.chunks.exclude(status=ScoringChunk.Status.DONE).order_by("index"):
+        if not chunk_score(chunk=chunk, classifier=classifier):
+            break
+    run.refresh_from_db()
+    if run.status == ScoringRun.Status.FAILED:
+        raise ScoringFailed(run)
+    return run
+
+
+def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
+    """Score one chunk and store its results; return False when its run is over (failed or
+    cancelled) and the chunk was left alone.
+
+    Idempotent and safe to redo after a crash: results are upserted per (lead, offer), and
+    the chunk's counts reach the run once, in the transaction that marks the chunk done.
+    Leads deleted meanwhile are counted as failed. A permanent classifier error fails the run.
+    """
+    run = ScoringRun.objects.select_related("offer").get(pk=chunk.run_id)
+    if run.status in _OVER:
+        return False
+    now = timezone.now()
+    taken = (
+        ScoringChunk.objects.filter(pk=chunk.pk)
+        .exclude(status=ScoringChunk.Status.DONE)
+        .update(status=ScoringChunk.Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now)
+    )
+    if not taken:
+        return True  # done already: a redelivered task
+    ScoringRun.objects.filter(pk=run.pk, status=ScoringRun.Status.QUEUED).update(
+        status=ScoringRun.Status.RUNNING, started_at=now
+    )
+    try:
+        lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
+    except ClassifierError as exc:
+        _finish(run, ScoringRun.Status.FAILED, error=exc.message)
+        return False
+    except Exception:
+        logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
+        _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
+        raise
+    with transaction.atomic():
+        # Locked and re-read: if another worker finished this chunk meanwhile, its results
+        # stand and nothing is counted twice.
+        locked = ScoringChunk.objects.select_for_update().get(pk=chunk.pk)
+        if locked.status == ScoringChunk.Status.DONE:
+            return True
+        _store(run, lead_pks, scores)
+        counts = {
+            "scored": len(scores),
+            "cached": sum(s.ai.status == "cached" for s in scores),
+            "fallbacks": sum(s.ai.status == "fallback" for s in scores),
+            "failed": len(chunk.lead_ids) - len(scores),
+        }
+        ScoringChunk.objects.filter(pk=chunk.pk).update(
+            status=ScoringChunk.Status.DONE, finished_at=timezone.now(), **counts
+        )
+        ScoringRun.objects.filter(pk=run.pk).update(
+            **{name: F(name) + value for name, value in counts.items()}
+        )
+    _complete_if_done(run)
+    return True
+
+
+_OVER = (ScoringRun.Status.FAILED, ScoringRun.Status.CANCELLED, ScoringRun.Status.COMPLETED)
+
+
+def _score_chunk_leads(
+    run: ScoringRun, lead_ids: Sequence[int], classifier: Classifier
+) -> tuple[list[int], list[LeadScore]]:
     offer = offer_facts(run.offer)
     rows = list(
         Lead.objects.filter(workspace_id=run.workspace_id, pk__in=lead_ids)
@@ -122,23 +201,24 @@ def run_score_chunk(*, run: ScoringRun, lead_ids: Sequence[int], classifier: Cla
     leads = [LeadFacts(*row[1:]) for row in rows]
     known, keys = _cached_answers(run, classifier, offer, lead_pks, leads)
     scores = score_leads(offer, leads, classifier, thresholds(), known)
+    _remember_answers(run, lead_pks, keys, scores)
+    return lead_pks, scores
+
+
+def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        _remember_answers(run, lead_pks, keys, scores)
-        ScoreResult.objects.bulk_create(
-            [_result(run, pk, s, now) for pk, s in zip(lead_pks, scores, strict=True)],
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["lead", "offer"],
-            update_fields=_UPDATED_FIELDS,
-        )
-        ScoringRun.objects.filter(pk=run.pk).update(
-            scored=F("scored") + len(scores),
-            cached=F("cached") + sum(s.ai.status == "cached" for s in scores),
-            fallbacks=F("fallbacks") + sum(s.ai.status == "fallback" for s in scores),
-            failed=F("failed") + len(lead_ids) - len(scores),
-        )
-    return len(scores)
+    ScoreResult.objects.bulk_create(
+        [_result(run, pk, s, now) for pk, s in zip(lead_pks, scores, strict=True)],
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["lead", "offer"],
+        update_fields=_UPDATED_FIELDS,
+    )
+
+
+def _complete_if_done(run: ScoringRun) -> None:
+    if not run.chunks.exclude(status=ScoringChunk.Status.DONE).exists():
+        _finish(run, ScoringRun.Status.COMPLETED, only_from=(ScoringRun.Status.RUNNING,))
 
 
 _UPDATED_FIELDS = [
@@ -235,15 +315,24 @@ def _remember_answers(
         if key is not None and s.ai.status == "ok" and s.ai.provider == run.provider
     ]
     if fresh:
+        # Committed at once, before the results: paid-for answers survive a crash after them.
         LLMAnswer.objects.bulk_create(fresh, ignore_conflicts=True)
 
 
-def _finish(run: ScoringRun, status: str, *, error: str = "") -> None:
-    run.refresh_from_db(fields=["scored", "cached", "fallbacks", "failed"])
-    run.status = status
-    run.error = error
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "finished_at"])
+def _finish(
+    run: ScoringRun,
+    status: str,
+    *,
+    error: str = "",
+    only_from: tuple[str, ...] = (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING),
+) -> None:
+    # Conditional: a run is finished once, whichever worker gets there first.
+    finished = ScoringRun.objects.filter(pk=run.pk, status__in=only_from).update(
+        status=status, error=error, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    if not finished:
+        return
     logger.info(
         "scoring run %s %s: %s/%s scored, %s cached, %s fallbacks, %s failed",
         run.pk,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError
 
 from leads.services import lead_delete
 from scoring import services
@@ -11,7 +10,13 @@ from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import PROMPT_VERSION, OpenAIClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringRun
 from scoring.rules import RULES_VERSION
-from scoring.services import NothingToScore, ScoringFailed, leads_score, run_score_chunk
+from scoring.services import (
+    NothingToScore,
+    ScoringFailed,
+    chunk_score,
+    leads_score,
+    run_create,
+)
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.scoring.llm_server import (
     MODEL,
@@ -260,35 +265,41 @@ def test_nothing_to_score_creates_no_run(workspace, other_workspace, offer, sett
     assert not ScoringRun.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="BUG: run_score_chunk adds to run.scored on every call, so a retried chunk pushes "
-    "scored past total and violates run_scored_within_total (IntegrityError) instead of being "
-    "idempotent",
-)
-def test_a_chunk_scored_twice_leaves_one_result_per_lead(workspace, offer, leads):
+def test_a_chunk_scored_twice_leaves_one_result_per_lead_and_counts_once(
+    workspace, offer, leads, monkeypatch
+):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
     classifier = HeuristicClassifier()
-    run = ScoringRun.objects.create(
-        workspace=workspace,
-        offer=offer,
-        provider=classifier.name,
-        model=classifier.model,
-        prompt_version=classifier.prompt_version,
-        rules_version=RULES_VERSION,
-        total=3,
-    )
-    ids = [lead.id for lead in leads]
+    run = run_create(workspace=workspace, offer=offer, classifier=classifier)
+    first_chunk, last_chunk = run.chunks.order_by("index")
 
-    assert run_score_chunk(run=run, lead_ids=ids, classifier=classifier) == 3
+    assert chunk_score(chunk=first_chunk, classifier=classifier) is True
     first = sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning"))
-    assert run_score_chunk(run=run, lead_ids=ids, classifier=classifier) == 3
-
+    # A redelivered task: the chunk as the worker loaded it before the first try.
+    assert chunk_score(chunk=first_chunk, classifier=classifier) is True
     assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == first
+    run.refresh_from_db()
+    assert (run.status, run.scored) == ("running", 2)
+
+    assert chunk_score(chunk=last_chunk, classifier=classifier) is True
+    # Once the run is over, a late redelivery leaves everything alone.
+    assert chunk_score(chunk=first_chunk, classifier=classifier) is False
+
     assert ScoreResult.objects.count() == 3
     assert set(ScoreResult.objects.values_list("run_id", flat=True)) == {run.id}
     run.refresh_from_db()
-    assert (run.scored, run.failed) == (3, 0)
+    assert (run.status, run.scored, run.failed) == ("completed", 3, 0)
+
+
+def test_a_chunk_of_a_cancelled_run_is_left_alone(workspace, offer, leads):
+    classifier = HeuristicClassifier()
+    run = run_create(workspace=workspace, offer=offer, classifier=classifier)
+    ScoringRun.objects.filter(pk=run.pk).update(status="cancelled")
+
+    assert chunk_score(chunk=run.chunks.get(), classifier=classifier) is False
+
+    assert not ScoreResult.objects.exists()
+    assert run.chunks.get().status == "pending"
 
 
 class DeletingClassifier(HeuristicClassifier):
