@@ -1,0 +1,870 @@
+"""Time scoring, the CSV export, the results listing and the OpenAI classifier, in-process.
+
+Usage: python bench/score.py [--heuristic] [--export] [--results-page] [--openai] [--all]
+                             [--postgres] [--sqlite] [--rows 100000] [--repeat 3] [--profile]
+
+Sub-benchmarks (each in its own fresh database, dropped afterwards; Django runs in-process with
+tests.settings, in a child process per database so that DATABASE_URL is set before setup):
+
+  --heuristic     import --rows leads (bench/generate.py file) with leads_import_csv, then time
+                  leads_score with the HeuristicClassifier --repeat times (the first run inserts
+                  results, later runs update them) -> leads/s scored and persisted; also the
+                  pure scoring rate (score_leads, no database). --profile adds a cProfile of one
+                  more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN ANALYZE of one of
+                  its result upserts).
+  --export        GET /results/export/ through Django's test Client on --rows and on
+                  --export-small results -> rows/s, and peak RSS growth / tracemalloc peak
+                  during the export (each size measured in a fresh process).
+  --results-page  build --results results with SQL (leads x --offers offers), then time
+                  GET /results/ (default, ?offer_id, ?intent=High, ?min_score=80, ?page=500),
+                  --requests requests each -> median ms, with the SQL time per query; on
+                  PostgreSQL also EXPLAIN ANALYZE of the COUNT and the page SELECT of the
+                  default listing (of every listing with --explain-all).
+  --openai        a loopback OpenAI-compatible server answering after --latency seconds; time
+                  OpenAIClassifier.classify of --openai-leads leads (batch 10, concurrency 16)
+                  against the ideal, then leads_score with it (cold cache, then all cached).
+
+Databases: --postgres (fresh database on 127.0.0.1:5432, user postgres) and/or --sqlite. With
+neither, every sub-benchmark runs on SQLite except --results-page, which runs on PostgreSQL.
+Prints figures (medians of the repeats). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import (  # noqa: E402
+    BIOS,
+    COMPANIES,
+    FIRST,
+    INDUSTRIES,
+    LAST,
+    LOCATIONS,
+    ROLES,
+    write,
+)
+from bench.ingest import fresh_database  # noqa: E402
+
+OFFER = json.loads((ROOT / "samples" / "offer.json").read_text())
+# Offers of the SQL-built results: several, as a workspace has.
+OFFERS = [
+    OFFER,
+    {
+        "name": "Payments Reconciliation",
+        "value_props": ["close the books in a day"],
+        "ideal_use_cases": ["Fintech and e-commerce finance teams"],
+    },
+    {
+        "name": "Clinic Scheduling",
+        "value_props": ["fewer no-shows"],
+        "ideal_use_cases": ["Hospital & Health Care operations"],
+    },
+    {
+        "name": "Retail Demand Forecasting",
+        "value_props": ["less stock-outs"],
+        "ideal_use_cases": ["Retail and e-commerce planners"],
+    },
+]
+# Reasonings the rule layer and the heuristic write, for the SQL-built results.
+REASONINGS = [
+    "Role 'VP Sales' is a decision maker (+20); industry 'SaaS' matches the ICP 'B2B SaaS "
+    "mid-market' (+20); all fields present (+10). AI (heuristic): High. Decision maker in the "
+    "ICP industry; bio mentions recently raised funding. Shares the offer's terms 'outreach'.",
+    "Role 'Head of Growth' is an influencer (+10); industry 'Computer Software' is adjacent to "
+    "the ICP (+10); all fields present (+10). AI (heuristic): Medium. Influencer in an adjacent "
+    "industry. No buying signals in the profile.",
+    "Role 'Intern' is no buying role (+0); industry 'Education' is outside the ICP (+0); "
+    "location missing (+0). AI (heuristic): Low. No buying role outside the ICP industries. "
+    "Against it: open to work, unrelated industry.",
+    "Role 'CEO' is a decision maker (+20); no industry given (+0); industry missing (+0). "
+    "AI (openai): Medium. Founder-level role at a company of unknown industry; the bio mentions "
+    "hiring SDRs, a sign of outbound investment.",
+    "Role 'Software Engineer' is no buying role (+0); industry 'IT Services' is adjacent to the "
+    "ICP (+10); all fields present (+10). AI (heuristic): Low. No buying role in an adjacent "
+    "industry. No buying signals in the profile.",
+]
+EXPORT_WARMUP_ROWS = 200
+
+
+# --- orchestration (parent process: no Django) ----------------------------------------------
+
+
+def backends_for(bench: str, args: argparse.Namespace) -> list[str]:
+    chosen = [name for name in ("sqlite", "postgres") if getattr(args, name)]
+    if chosen:
+        return chosen
+    return ["postgres"] if bench == "results-page" else ["sqlite"]
+
+
+def steps_for(bench: str, args: argparse.Namespace) -> list[str]:
+    if bench == "export":
+        # Each size measured in a process of its own: peak RSS is not shared between them.
+        return [
+            "export-prepare",
+            f"export-measure:{args.export_small}",
+            f"export-measure:{args.rows}",
+        ]
+    return [bench]
+
+
+def child_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "LEADSCORING_AI_PROVIDER": "heuristic",
+        "OPENAI_API_KEY": "",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def orchestrate(args: argparse.Namespace, argv: list[str]) -> None:
+    benches = [
+        name
+        for name in ("heuristic", "export", "results-page", "openai")
+        if args.all or getattr(args, name.replace("-", "_"))
+    ]
+    if not benches:
+        raise SystemExit(
+            "choose at least one of --heuristic --export --results-page --openai --all"
+        )
+    for bench in benches:
+        for backend in backends_for(bench, args):
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                fresh_database(backend == "postgres", tmp) as database_url,
+            ):
+                print(f"\n=== {bench} on {backend} ===", flush=True)
+                for step in steps_for(bench, args):
+                    subprocess.run(
+                        [sys.executable, __file__, *argv, "--child", step, "--tmp", tmp],
+                        cwd=ROOT,
+                        env=child_env(database_url),
+                        check=True,
+                    )
+
+
+# --- helpers (child process: Django set up) -------------------------------------------------
+
+
+def setup_django() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def backend_name() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+class SqlLog:
+    """A connection.execute_wrapper that counts queries and the time spent in them."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep
+        self.queries = 0
+        self.seconds = 0.0
+        self.entries: list[tuple[str, Any, float]] = []
+        self.by_statement: dict[str, float] = {}
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - start
+            self.queries += 1
+            self.seconds += elapsed
+            head = " ".join(sql.split()[:3])[:45]
+            self.by_statement[head] = self.by_statement.get(head, 0.0) + elapsed
+            if self.keep:
+                self.entries.append((sql, params, elapsed))
+
+
+@contextlib.contextmanager
+def sql_log(keep: bool = False) -> Iterator[SqlLog]:
+    from django.db import connection
+
+    log = SqlLog(keep)
+    with connection.execute_wrapper(log):
+        yield log
+
+
+def make_workspace(name: str, offer: dict | None = None):  # type: ignore[no-untyped-def]
+    from offers.services import offer_create
+    from workspaces.models import Workspace
+
+    workspace = Workspace.objects.create(name=name)
+    return workspace, offer_create(workspace=workspace, data=offer or OFFER)
+
+
+def workspace_offer(name: str):  # type: ignore[no-untyped-def]
+    from offers.models import Offer
+    from workspaces.models import Workspace
+
+    workspace = Workspace.objects.get(name=name)
+    return workspace, Offer.objects.filter(workspace=workspace).order_by("pk").first()
+
+
+def api_key(workspace) -> str:  # type: ignore[no-untyped-def]
+    from workspaces.services import api_key_create
+
+    return api_key_create(workspace_name=workspace.name)[1]
+
+
+def import_leads(workspace, rows: int, tmp: str) -> float:  # type: ignore[no-untyped-def]
+    from leads.services import leads_import_csv
+
+    path = Path(tmp) / f"leads-{rows}.csv"
+    if not path.exists():
+        write(rows, str(path))
+    start = time.perf_counter()
+    with path.open("rb") as file:
+        upload = leads_import_csv(
+            workspace=workspace,
+            file=file,
+            filename=path.name,
+            size_bytes=path.stat().st_size,
+            max_rows=max(rows, 1_000_000),
+        )
+    elapsed = time.perf_counter() - start
+    if upload.created != rows:
+        print(f"  warning: import created {upload.created} of {rows} leads")
+    return elapsed
+
+
+def proc_status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss() -> bool:
+    """Reset VmHWM (Linux >= 4.0), so that it measures from now; False when not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def print_profile(profiler: cProfile.Profile, top: int = 15) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime")
+    stats.print_stats(top)
+    text = out.getvalue()
+    # Drop pstats' preamble up to the column titles.
+    print(text[text.find("   ncalls") :].rstrip())
+
+
+# --- heuristic --------------------------------------------------------------------------------
+
+
+def bench_heuristic(args: argparse.Namespace) -> None:
+    from leads.models import Lead
+    from scoring.classifiers.heuristic import HeuristicClassifier
+    from scoring.composition import score_leads
+    from scoring.facts import LEAD_FIELDS, LeadFacts
+    from scoring.models import ScoreResult
+    from scoring.services import leads_score, offer_facts, thresholds
+
+    backend = backend_name()
+    workspace, offer = make_workspace("bench-heuristic")
+    elapsed = import_leads(workspace, args.rows, args.tmp)
+    print(
+        f"{backend}: imported {args.rows:,} leads in {elapsed:.1f}s ({args.rows / elapsed:,.0f}/s)"
+    )
+
+    timings = []
+    for i in range(args.repeat):
+        with sql_log() as log:
+            start = time.perf_counter()
+            run = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+            elapsed = time.perf_counter() - start
+        timings.append(elapsed)
+        stored = ScoreResult.objects.filter(workspace=workspace, offer=offer).count()
+        print(
+            f"run {i + 1} ({'insert' if i == 0 else 'update'}): {elapsed:.2f}s "
+            f"{run.scored / elapsed:,.0f} leads/s  scored={run.scored} stored={stored}  "
+            f"SQL {log.seconds:.2f}s in {log.queries} queries ({100 * log.seconds / elapsed:.0f}%)"
+        )
+        top = sorted(log.by_statement.items(), key=lambda item: -item[1])[:3]
+        print("    SQL by statement: " + "; ".join(f"{head} {sec:.2f}s" for head, sec in top))
+    median = statistics.median(timings)
+    print(
+        f"{backend}: leads_score heuristic, {args.rows:,} leads: median {median:.2f}s = "
+        f"{args.rows / median:,.0f} leads/s"
+    )
+
+    # The same scoring without the database: what the Python side alone allows.
+    rows = list(Lead.objects.filter(workspace=workspace).order_by("pk").values_list(*LEAD_FIELDS))
+    leads = [LeadFacts(*row) for row in rows]
+    facts = offer_facts(offer)
+    classifier = HeuristicClassifier()
+    start = time.perf_counter()
+    for at in range(0, len(leads), 1000):
+        score_leads(facts, leads[at : at + 1000], classifier, thresholds())
+    pure = time.perf_counter() - start
+    print(f"{backend}: score_leads only (no DB): {pure:.2f}s = {len(leads) / pure:,.0f} leads/s")
+    del rows, leads
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        with sql_log(keep=True) as log:
+            profiler.enable()
+            leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+            profiler.disable()
+        print(f"{backend}: cProfile of one re-scoring run, top 15 by tottime:")
+        print_profile(profiler)
+        upserts = [e for e in log.entries if e[0].startswith('INSERT INTO "scoring_scoreresult"')]
+        del log
+        if upserts and backend == "postgresql":
+            explain_upsert(*upserts[0][:2])
+
+
+def explain_upsert(sql: str, params: Any) -> None:
+    """Print where PostgreSQL spends one result upsert's time (run, then rolled back)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        lines = [line for (line,) in cursor.fetchall()]
+        transaction.set_rollback(True)
+    print("postgresql: EXPLAIN ANALYZE of the run's first result upsert (deferred FK checks run at")
+    print("COMMIT, so they are not in it):")
+    for line in lines:
+        print("  " + line)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def bench_export_prepare(args: argparse.Namespace) -> None:
+    from scoring.classifiers.heuristic import HeuristicClassifier
+    from scoring.services import leads_score
+
+    for rows in (EXPORT_WARMUP_ROWS, args.export_small, args.rows):
+        workspace, offer = make_workspace(f"bench-export-{rows}")
+        imported = import_leads(workspace, rows, args.tmp)
+        start = time.perf_counter()
+        run = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+        scored = time.perf_counter() - start
+        if rows != EXPORT_WARMUP_ROWS:
+            print(
+                f"prepared {run.scored:,} results (import {imported:.1f}s, scoring {scored:.1f}s)"
+            )
+
+
+def export_once(client, key: str) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    response = client.get("/results/export/", headers={"authorization": f"Api-Key {key}"})
+    size = lines = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\r\n")
+    response.close()
+    return time.perf_counter() - start, lines - 1, size
+
+
+def bench_export_measure(args: argparse.Namespace, rows: int) -> None:
+    from django.test import Client
+
+    backend = backend_name()
+    client = Client()
+    warm_workspace, _ = workspace_offer(f"bench-export-{EXPORT_WARMUP_ROWS}")
+    export_once(client, api_key(warm_workspace))  # imports and first-request costs
+    workspace, _ = workspace_offer(f"bench-export-{rows}")
+    key = api_key(workspace)
+
+    # Memory first, in a process that has exported nothing bigger yet.
+    rss_before = proc_status_kb("VmRSS")
+    maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    reset = reset_peak_rss()
+    elapsed, count, size = export_once(client, key)
+    if reset:
+        growth = (proc_status_kb("VmHWM") - rss_before) / 1024
+        how = "VmHWM after - VmRSS before"
+    else:
+        growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - maxrss_before) / 1024
+        how = "ru_maxrss growth"
+    print(
+        f"{backend}: {count:,} rows, {size / 1e6:.1f} MB: first export {elapsed:.2f}s; "
+        f"peak RSS growth {growth:.1f} MB ({how}; RSS before {rss_before / 1024:.0f} MB)"
+    )
+
+    timings = []
+    for i in range(args.repeat):
+        elapsed, count, size = export_once(client, key)
+        timings.append(elapsed)
+        print(f"  run {i + 1}: {elapsed:.2f}s {count / elapsed:,.0f} rows/s")
+    median = statistics.median(timings)
+
+    tracemalloc.start()
+    export_once(client, key)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"{backend}: export {count:,} rows: median {median:.2f}s = {count / median:,.0f} rows/s "
+        f"({size / 1e6 / median:.1f} MB/s); Python heap peak (tracemalloc) {peak / 1e6:.1f} MB"
+    )
+
+
+# --- results page ---------------------------------------------------------------------------
+
+
+def _literal(text: str) -> str:
+    # SQL string literal, with % doubled for the %s-style parameters of the same statement.
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
+
+
+def _hash(expr: str, salt: int) -> str:
+    # A deterministic pseudo-random integer in [0, 65536) from an integer expression: the high
+    # half of a 32-bit multiplicative hash (its low bits would follow `expr` modulo small n).
+    # Modulo is written %% in these statements, which also take %s parameters.
+    return f"((({expr}) + {salt}) * 2654435761 %% 4294967296 / 65536)"
+
+
+def _pick(values: list[str], expr: str, salt: int) -> str:
+    cases = " ".join(f"WHEN {i} THEN {_literal(v)}" for i, v in enumerate(values))
+    return f"(CASE {_hash(expr, salt)} %% {len(values)} {cases} END)"
+
+
+def _series(postgres: bool, count: int) -> tuple[str, str]:
+    """Return (prefix, FROM source) giving integers x = 1..count."""
+    if postgres:
+        return "", f"generate_series(1, {count}) AS g(x)"
+    return (
+        f"WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < {count}) ",  # noqa: S608
+        "g",
+    )
+
+
+def build_results(total: int, offers: int) -> tuple[Any, list[Any]]:
+    """Store `total` results: total/offers leads, each scored against every offer."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from leads.models import Upload
+    from offers.services import offer_create
+    from scoring import rules
+    from scoring.classifiers.heuristic import HeuristicClassifier
+    from scoring.models import ScoringRun
+    from workspaces.models import Workspace
+
+    postgres = connection.vendor == "postgresql"
+    per_offer = total // offers
+    workspace = Workspace.objects.create(name="bench-results")
+    offer_rows = [
+        offer_create(
+            workspace=workspace,
+            data=OFFERS[i % len(OFFERS)] | {"name": f"{OFFERS[i % len(OFFERS)]['name']} {i + 1}"},
+        )
+        for i in range(offers)
+    ]
+    upload = Upload.objects.create(
+        workspace=workspace, filename="bench.csv", rows_total=per_offer, created=per_offer
+    )
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    prefix, source = _series(postgres, per_offer)
+    bios = [bio * 2 for bio in BIOS]
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        # Statements built from this module's constants only.
+        cursor.execute(
+            f"{prefix}INSERT INTO leads_lead (workspace_id, upload_id, line, name, role, company, "  # noqa: S608
+            "industry, location, linkedin_bio, dedupe_key, created_at) "
+            f"SELECT %s, %s, x + 1, {_pick(FIRST, 'x', 1)} || ' ' || {_pick(LAST, 'x', 2)} "
+            f"|| ' ' || x, {_pick(ROLES, 'x', 3)}, {_pick(COMPANIES, 'x', 4)}, "
+            f"{_pick(INDUSTRIES, 'x', 5)}, {_pick(LOCATIONS, 'x', 6)}, {_pick(bios, 'x', 7)}, "
+            f"'k' || x, %s FROM {source}",
+            [workspace.pk, upload.pk, stamp],
+        )
+        cursor.execute("SELECT MIN(id) FROM leads_lead WHERE workspace_id = %s", [workspace.pk])
+        first_lead = cursor.fetchone()[0]
+        hex32 = "lpad(to_hex({}), 32, '0')" if postgres else "printf('%%032x', {})"
+        for n, offer in enumerate(offer_rows):
+            classifier = HeuristicClassifier()
+            run = ScoringRun.objects.create(
+                workspace=workspace,
+                offer=offer,
+                status=ScoringRun.Status.COMPLETED,
+                provider=classifier.name,
+                model=classifier.model,
+                prompt_version=classifier.prompt_version,
+                rules_version=rules.RULES_VERSION,
+                total=per_offer,
+                scored=per_offer,
+                started_at=now,
+                finished_at=now,
+            )
+            # The app's own point scale: role 0/10/20, industry 0/10/20, completeness 0/10 and
+            # AI 10/30/50, so scores run 10-100 in steps of 10, with many ties.
+            salt = 100 * (n + 1)
+            role = f"({_hash('x', salt + 1)} %% 3 * 10)"
+            industry = f"({_hash('x', salt + 2)} %% 3 * 10)"
+            completeness = f"({_hash('x', salt + 3)} %% 2 * 10)"
+            ai = f"({_hash('x', salt + 4)} %% 3 * 20 + 10)"
+            cursor.execute(
+                f"{prefix}INSERT INTO scoring_scoreresult (workspace_id, lead_id, offer_id, "  # noqa: S608
+                "run_id, score, intent, rule_score, role_points, industry_points, "
+                "completeness_points, ai_intent, ai_points, ai_provider, ai_model, ai_status, "
+                "reasoning, rules_version, prompt_version, inputs_hash, scored_at) "
+                "SELECT %s, %s + x - 1, %s, %s, r + c + i + a, CASE WHEN r + c + i + a >= 70 "
+                "THEN 'High' WHEN r + c + i + a >= 40 THEN 'Medium' ELSE 'Low' END, r + c + i, "
+                "r, i, c, CASE a WHEN 50 THEN 'High' WHEN 30 THEN 'Medium' ELSE 'Low' END, a, "
+                f"%s, %s, 'ok', {_pick(REASONINGS, 'x', salt + 5)}, %s, %s, "
+                f"{hex32.format(_hash('x', salt + 6) + ' * 4294967296 + x')}, %s "
+                f"FROM (SELECT x, {role} AS r, {industry} AS i, {completeness} AS c, {ai} AS a "
+                f"FROM {source}) AS t",
+                [
+                    workspace.pk,
+                    first_lead,
+                    offer.pk,
+                    run.pk,
+                    classifier.name,
+                    classifier.model,
+                    rules.RULES_VERSION,
+                    classifier.prompt_version,
+                    stamp,
+                ],
+            )
+        # The steady state autovacuum reaches soon after a bulk load: statistics and the
+        # visibility map (which index-only scans need) up to date.
+        cursor.execute("VACUUM ANALYZE" if postgres else "ANALYZE")
+    print(
+        f"built {per_offer:,} leads and {per_offer * offers:,} results ({offers} offers) "
+        f"in {time.perf_counter() - start:.1f}s"
+    )
+    return workspace, offer_rows
+
+
+def _query_kind(sql: str) -> str:
+    if "scoring_scoreresult" not in sql:
+        return "other"
+    return "count" if sql.lstrip().upper().startswith("SELECT COUNT(") else "page"
+
+
+def bench_results_page(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    backend = backend_name()
+    workspace, offers = build_results(args.results, args.offers)
+    headers = {"authorization": f"Api-Key {api_key(workspace)}"}
+    client = Client()
+    cases = [
+        ("default", "/results/?page_size=100"),
+        ("offer_id", f"/results/?page_size=100&offer_id={offers[0].pk}"),
+        ("intent=High", "/results/?page_size=100&intent=High"),
+        ("min_score=80", "/results/?page_size=100&min_score=80"),
+        ("page=500", "/results/?page_size=100&page=500"),
+        ("baseline /score/runs/", "/score/runs/"),
+    ]
+    explained: dict[str, list[tuple[str, Any, float]]] = {}
+    print(
+        f"{backend}: GET, {args.requests} requests each (after one warm-up), "
+        "server time in-process:"
+    )
+    for label, url in cases:
+        client.get(url, headers=headers)
+        totals: list[float] = []
+        kinds: dict[str, list[float]] = {"count": [], "page": [], "other": []}
+        response = None
+        for _ in range(args.requests):
+            with sql_log(keep=True) as log:
+                start = time.perf_counter()
+                response = client.get(url, headers=headers)
+                totals.append(1000 * (time.perf_counter() - start))
+            per_kind = {"count": 0.0, "page": 0.0, "other": 0.0}
+            for text, _, seconds in log.entries:
+                per_kind[_query_kind(text)] += 1000 * seconds
+            for kind, value in per_kind.items():
+                kinds[kind].append(value)
+            if label == "default" or args.explain_all:
+                explained[label] = log.entries
+        assert response is not None
+        items = len(json.loads(response.content))
+        print(
+            f"  {label:22} {statistics.median(totals):7.1f} ms  (SQL: COUNT "
+            f"{statistics.median(kinds['count']):6.1f}, "
+            f"page {statistics.median(kinds['page']):6.1f}, "
+            f"other {statistics.median(kinds['other']):5.1f} ms)  status {response.status_code}, "
+            f"{items} items, X-Total-Count {response.headers.get('X-Total-Count')}"
+        )
+
+    if connection.vendor != "postgresql":
+        return
+    for label, entries in explained.items():
+        for text, params, _ in entries:
+            kind = _query_kind(text)
+            if kind == "other":
+                continue
+            with connection.cursor() as cursor:
+                print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the {label} listing's {kind.upper()}:")
+                print("  " + cursor.mogrify(text, params).decode()[:400])
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + text, params)
+                for (line,) in cursor.fetchall():
+                    print("  " + line)
+
+
+# --- openai -----------------------------------------------------------------------------------
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    """Chat completions answered after `latency` seconds, with one valid answer per lead id."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as real providers
+    latency = 0.2
+    lock = threading.Lock()
+    in_flight = 0
+    max_in_flight = 0
+    requests = 0
+
+    def do_POST(self) -> None:
+        from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
+
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        cls = type(self)
+        with cls.lock:
+            cls.in_flight += 1
+            cls.requests += 1
+            cls.max_in_flight = max(cls.max_in_flight, cls.in_flight)
+        try:
+            time.sleep(cls.latency)
+            user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+            block = user.split(DATA_OPEN, 1)[1].split(DATA_CLOSE, 1)[0]
+            leads = json.loads(block)["leads"]
+            answer = {
+                "results": [
+                    {
+                        "id": lead["id"],
+                        "intent": ("High", "Medium", "Low")[len(lead["role"]) % 3],
+                        "reasoning": f"The role '{lead['role'][:40]}' at {lead['company'][:40]} "
+                        "fits the offer's buyers. The bio shows no blocker.",
+                    }
+                    for lead in leads
+                ]
+            }
+            payload = json.dumps(
+                {
+                    "id": "chatcmpl-bench",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "gpt-4o-mini"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {
+                                "role": "assistant",
+                                "content": json.dumps(answer),
+                                "refusal": None,
+                            },
+                            "finish_reason": "stop",
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        finally:
+            with cls.lock:
+                cls.in_flight -= 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @classmethod
+    def reset(cls) -> None:
+        with cls.lock:
+            cls.requests = cls.max_in_flight = 0
+
+
+def ratio(measured: float, ideal: float) -> str:
+    return f"{measured / ideal:.2f}x" if ideal else "n/a x"
+
+
+def bench_openai(args: argparse.Namespace) -> None:
+    from leads.models import Lead
+    from scoring.classifiers.openai import OpenAIClassifier
+    from scoring.facts import LEAD_FIELDS, LeadFacts
+    from scoring.models import LLMAnswer
+    from scoring.services import leads_score, offer_facts
+
+    backend = backend_name()
+    FakeOpenAI.latency = args.latency
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        workspace, offer = make_workspace("bench-openai")
+        import_leads(workspace, args.openai_leads, args.tmp)
+        leads = [
+            LeadFacts(*row)
+            for row in Lead.objects.filter(workspace=workspace)
+            .order_by("pk")
+            .values_list(*LEAD_FIELDS)
+        ]
+        facts = offer_facts(offer)
+        batch, concurrency = args.batch_size, args.concurrency
+        requests = -(-len(leads) // batch)
+        ideal = requests / concurrency * args.latency
+        # The first batch goes alone (key check), then the rest in waves of `concurrency`.
+        floor = (1 + -(-(requests - 1) // concurrency)) * args.latency
+
+        def classifier() -> OpenAIClassifier:
+            return OpenAIClassifier(
+                api_key="sk-bench",
+                base_url=base_url,
+                batch_size=batch,
+                concurrency=concurrency,
+                timeout=30,
+            )
+
+        def timed(action: Callable[[], Any]) -> tuple[float, int, int]:
+            FakeOpenAI.reset()
+            start = time.perf_counter()
+            action()
+            return time.perf_counter() - start, FakeOpenAI.requests, FakeOpenAI.max_in_flight
+
+        print(
+            f"{backend}: {len(leads):,} leads, batch {batch}, concurrency {concurrency}, latency "
+            f"{args.latency * 1000:.0f} ms: ideal {requests} requests / {concurrency} x "
+            f"{args.latency} s = {ideal:.2f}s; with the lone first batch {floor:.2f}s"
+        )
+        classifier().classify(facts, leads[: 2 * batch])  # warm-up: lazy imports, first connect
+        timings = []
+        for i in range(args.repeat):
+            elapsed, made, widest = timed(lambda: classifier().classify(facts, leads))
+            timings.append(elapsed)
+            print(
+                f"  classify run {i + 1}: {elapsed:.2f}s, {made} requests, max {widest} in flight"
+            )
+        median = statistics.median(timings)
+        print(
+            f"{backend}: classify median {median:.2f}s = {len(leads) / median:,.0f} leads/s; "
+            f"{ratio(median, ideal)} ideal, {ratio(median, floor)} the lone-first-batch floor"
+        )
+
+        timings = []
+        for i in range(args.repeat):
+            LLMAnswer.objects.filter(workspace=workspace).delete()  # cold: nothing cached
+            elapsed, made, widest = timed(
+                lambda: leads_score(workspace=workspace, offer=offer, classifier=classifier())
+            )
+            timings.append(elapsed)
+            print(
+                f"  leads_score cold run {i + 1}: {elapsed:.2f}s, {made} requests, "
+                f"max {widest} in flight"
+            )
+        median = statistics.median(timings)
+        warm, made, _ = timed(
+            lambda: leads_score(workspace=workspace, offer=offer, classifier=classifier())
+        )
+        print(
+            f"{backend}: leads_score (openai, persisted) cold median {median:.2f}s = "
+            f"{len(leads) / median:,.0f} leads/s, {ratio(median, ideal)} ideal; all cached: "
+            f"{warm:.2f}s, {made} requests"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def run_child(args: argparse.Namespace) -> None:
+    setup_django()
+    step = args.child
+    if step == "heuristic":
+        bench_heuristic(args)
+    elif step == "export-prepare":
+        bench_export_prepare(args)
+    elif step.startswith("export-measure:"):
+        bench_export_measure(args, int(step.split(":", 1)[1]))
+    elif step == "results-page":
+        bench_results_page(args)
+    elif step == "openai":
+        bench_openai(args)
+    else:
+        raise SystemExit(f"unknown step {step!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--heuristic", action="store_true", help="leads_score with the heuristic")
+    parser.add_argument("--export", action="store_true", help="GET /results/export/")
+    parser.add_argument("--results-page", action="store_true", help="GET /results/ on 1M results")
+    parser.add_argument("--openai", action="store_true", help="OpenAIClassifier on a local server")
+    parser.add_argument("--all", action="store_true", help="all four")
+    parser.add_argument(
+        "--postgres", action="store_true", help="run on a fresh PostgreSQL database"
+    )
+    parser.add_argument("--sqlite", action="store_true", help="run on a fresh SQLite database")
+    parser.add_argument(
+        "--rows", type=int, default=100_000, help="leads of --heuristic and --export"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile one heuristic run")
+    parser.add_argument("--export-small", type=int, default=20_000)
+    parser.add_argument("--results", type=int, default=1_000_000)
+    parser.add_argument("--offers", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--explain-all", action="store_true", help="EXPLAIN every listing, not only the default"
+    )
+    parser.add_argument("--openai-leads", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per completion")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args)
+    else:
+        orchestrate(args, sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
