@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,7 +18,8 @@ from scoring.classifiers import get_classifier
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
-from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
+from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
+from scoring.storage import upsert_results
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -192,13 +192,17 @@ def _score_chunk_leads(
     run: ScoringRun, lead_ids: Sequence[int], classifier: Classifier
 ) -> tuple[list[int], list[LeadScore]]:
     offer = offer_facts(run.offer)
-    rows = list(
-        Lead.objects.filter(workspace_id=run.workspace_id, pk__in=lead_ids)
+    # Looked up by primary key alone, the workspace checked here: right after a large upload
+    # the planner's statistics are stale and a (workspace, id) filter may scan the workspace.
+    rows = [
+        row
+        for row in Lead.objects.filter(pk__in=lead_ids)
         .order_by("pk")
-        .values_list("pk", *LEAD_FIELDS)
-    )
+        .values_list("pk", "workspace_id", *LEAD_FIELDS)
+        if row[1] == run.workspace_id
+    ]
     lead_pks = [row[0] for row in rows]
-    leads = [LeadFacts(*row[1:]) for row in rows]
+    leads = [LeadFacts(*row[2:]) for row in rows]
     known, keys = _cached_answers(run, classifier, offer, lead_pks, leads)
     scores = score_leads(offer, leads, classifier, thresholds(), known)
     _remember_answers(run, lead_pks, keys, scores)
@@ -206,65 +210,39 @@ def _score_chunk_leads(
 
 
 def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
-    now = timezone.now()
-    ScoreResult.objects.bulk_create(
-        [_result(run, pk, s, now) for pk, s in zip(lead_pks, scores, strict=True)],
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["lead", "offer"],
-        update_fields=_UPDATED_FIELDS,
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    upsert_results(
+        [
+            (
+                run.workspace_id,
+                pk,
+                run.offer_id,
+                run.pk,
+                s.score,
+                s.intent.value,
+                s.rule.total,
+                s.rule.role_points,
+                s.rule.industry_points,
+                s.rule.completeness_points,
+                s.ai.intent.value,
+                s.ai_points,
+                s.ai.provider,
+                s.ai.model,
+                s.ai.status,
+                s.reasoning,
+                rules.RULES_VERSION,
+                run.prompt_version if s.ai.provider == run.provider else "",
+                s.inputs_hash,
+                now,
+            )
+            for pk, s in zip(lead_pks, scores, strict=True)
+        ]
     )
 
 
 def _complete_if_done(run: ScoringRun) -> None:
     if not run.chunks.exclude(status=ScoringChunk.Status.DONE).exists():
         _finish(run, ScoringRun.Status.COMPLETED, only_from=(ScoringRun.Status.RUNNING,))
-
-
-_UPDATED_FIELDS = [
-    "run",
-    "score",
-    "intent",
-    "rule_score",
-    "role_points",
-    "industry_points",
-    "completeness_points",
-    "ai_intent",
-    "ai_points",
-    "ai_provider",
-    "ai_model",
-    "ai_status",
-    "reasoning",
-    "rules_version",
-    "prompt_version",
-    "inputs_hash",
-    "scored_at",
-]
-
-
-def _result(run: ScoringRun, lead_pk: int, s: LeadScore, now: datetime) -> ScoreResult:
-    return ScoreResult(
-        workspace_id=run.workspace_id,
-        lead_id=lead_pk,
-        offer_id=run.offer_id,
-        run_id=run.pk,
-        score=s.score,
-        intent=s.intent.value,
-        rule_score=s.rule.total,
-        role_points=s.rule.role_points,
-        industry_points=s.rule.industry_points,
-        completeness_points=s.rule.completeness_points,
-        ai_intent=s.ai.intent.value,
-        ai_points=s.ai_points,
-        ai_provider=s.ai.provider,
-        ai_model=s.ai.model,
-        ai_status=s.ai.status,
-        reasoning=s.reasoning,
-        rules_version=rules.RULES_VERSION,
-        prompt_version=run.prompt_version if s.ai.provider == run.provider else "",
-        inputs_hash=s.inputs_hash,
-        scored_at=now,
-    )
 
 
 def _cached_answers(

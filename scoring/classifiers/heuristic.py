@@ -183,6 +183,8 @@ def _alternation(table: dict[str, str]) -> re.Pattern[str]:
 
 _SIGNAL_PATTERN = _alternation(_SIGNALS)
 _NEGATIVE_PATTERN = _alternation(_NEGATIVES)
+# Both in one pass over a bio.
+_ALL_SIGNALS_PATTERN = _alternation({**_SIGNALS, **_NEGATIVES})
 _LABELS = {_group(label): label for label in (*_SIGNALS, *_NEGATIVES)}
 # "not hiring", "no budget", "isn't evaluating": the signal is there in the words, not the facts.
 _NEGATION_BEFORE = re.compile(r"\b(?:not|no|never|don t|dont|isn t|aren t|without|zero) (?:\S+ )?$")
@@ -191,8 +193,15 @@ _NEGATION_WINDOW = 40
 
 
 def _normalise(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    if text.isascii():
+        folded = text.lower()  # the common case, and what the slow path gives for ASCII
+    else:
+        folded = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
     return _NON_WORD.sub(" ", folded).strip()
+
+
+# Roles, companies and industries repeat across leads; bios do not and are not cached.
+_normalise_label = lru_cache(maxsize=65536)(_normalise)
 
 
 @lru_cache(maxsize=65536)
@@ -212,18 +221,32 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> set[str]:
-    return {
+def _shared_terms(profile: _OfferProfile, text: str) -> list[str]:
+    """Return the offer's words (as the offer spells them) whose stem occurs in `text`."""
+    if not profile.terms:
+        return []
+    prefixes = profile.prefixes
+    # Only words that could share an offer stem's first letters are stemmed: most are not.
+    stems = {
         _stem(word)
-        for word in _WORD.findall(text)
-        if word not in _STOP_WORDS and len(word) > 1 and not word.isdigit()
+        for word in set(_WORD.findall(text))
+        if word[:_PREFIX] in prefixes
+        and word not in _STOP_WORDS
+        and len(word) > 1
+        and not word.isdigit()
     }
+    return [word for stem, word in profile.terms.items() if stem in stems]
+
+
+# Stemming only ever drops a suffix, so a word and its stem share their first letters.
+_PREFIX = 2
 
 
 @dataclass(frozen=True, slots=True)
 class _OfferProfile:
     icp: rules.Icp
     terms: dict[str, str]  # stem -> the offer's own word, quoted in the reasoning
+    prefixes: frozenset[str]  # first letters of the stems
 
 
 @lru_cache(maxsize=64)
@@ -234,7 +257,20 @@ def _offer_profile(offer: OfferFacts) -> _OfferProfile:
             if word in _STOP_WORDS or len(word) < 2 or word.isdigit():
                 continue
             terms.setdefault(_stem(word), word)
-    return _OfferProfile(icp=rules.icp_for_offer(offer), terms=terms)
+    return _OfferProfile(
+        icp=rules.icp_for_offer(offer),
+        terms=terms,
+        prefixes=frozenset(stem[:_PREFIX] for stem in terms),
+    )
+
+
+def _signals_found(text: str) -> tuple[list[str], list[str]]:
+    """Return the buying signals and the negative signals in `text`, in order of appearance."""
+    found = _labels_found(_ALL_SIGNALS_PATTERN, text)
+    return (
+        [label for label in found if label in _SIGNALS],
+        [label for label in found if label in _NEGATIVES],
+    )
 
 
 def _labels_found(pattern: re.Pattern[str], text: str) -> list[str]:
@@ -289,16 +325,15 @@ class HeuristicClassifier:
         role = rules.classify_role(lead.role)
         fit = rules.industry_fit(lead.industry, profile.icp)
         bio = _normalise(lead.linkedin_bio)
+        title = _normalise_label(lead.role)
 
-        lead_text = " ".join((_normalise(lead.role), _normalise(lead.company), bio))
+        lead_text = " ".join((title, _normalise_label(lead.company), bio))
         if fit.level == "none":
-            lead_text += " " + _normalise(lead.industry)
-        lead_terms = _terms(lead_text)
-        shared = [word for stem, word in profile.terms.items() if stem in lead_terms]
-        signals = _labels_found(_SIGNAL_PATTERN, bio)[:SIGNALS_MAX]
-        negatives = _labels_found(_NEGATIVE_PATTERN, bio)
+            lead_text += " " + _normalise_label(lead.industry)
+        shared = _shared_terms(profile, lead_text)
+        signals, negatives = _signals_found(bio)
+        signals = signals[:SIGNALS_MAX]
         if role.level == "none" and lead.role.strip():
-            title = _normalise(lead.role)
             title_negatives = _labels_found(_NEGATIVE_PATTERN, title)
             title_negatives += [label for label, word in _TITLE_NEGATIVES if word.search(title)]
             negatives = list(dict.fromkeys([*negatives, *title_negatives]))

@@ -1,0 +1,87 @@
+"""upsert_results: raw bulk upsert of results, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from scoring.models import ScoreResult, ScoringRun
+from scoring.storage import RESULT_COLUMNS, upsert_results
+from tests.factories import LeadFactory, OfferFactory
+
+
+@pytest.fixture
+def run(workspace):
+    return ScoringRun.objects.create(
+        workspace=workspace,
+        offer=OfferFactory(workspace=workspace),
+        provider="heuristic",
+        rules_version="test",
+        total=1,
+    )
+
+
+def row(run, lead, *, score=70, reasoning="Because."):
+    values = {
+        "workspace_id": run.workspace_id,
+        "lead_id": lead.id,
+        "offer_id": run.offer_id,
+        "run_id": run.id,
+        "score": score,
+        "intent": "High",
+        "rule_score": score - 50,
+        "role_points": 10,
+        "industry_points": 10,
+        "completeness_points": 0,
+        "ai_intent": "High",
+        "ai_points": 50,
+        "ai_provider": "heuristic",
+        "ai_model": "heuristic-v1",
+        "ai_status": "ok",
+        "reasoning": reasoning,
+        "rules_version": "test",
+        "prompt_version": "p1",
+        "inputs_hash": "0" * 32,
+        "scored_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    return tuple(values[column] for column in RESULT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    "reasoning",
+    [
+        "plain",
+        "tab\there",
+        "new\nline",
+        "carriage\rreturn",
+        "back\\slash \\N \\t",
+        "quote \" and ' and , and ;",
+        "ünïcödé — 漢字 🙂",
+        "",
+    ],
+)
+def test_upsert_stores_any_reasoning_text_exactly(run, workspace, reasoning):
+    lead = LeadFactory(upload__workspace=workspace)
+
+    upsert_results([row(run, lead, reasoning=reasoning)])
+
+    assert ScoreResult.objects.get().reasoning == reasoning
+
+
+def test_upsert_replaces_the_result_of_the_same_lead_and_offer(run, workspace):
+    first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
+    upsert_results([row(run, first, score=60), row(run, second, score=80)])
+
+    upsert_results([row(run, first, score=90, reasoning="Rescored.")])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == [
+        (first.id, 90, "Rescored."),
+        (second.id, 80, "Because."),
+    ]
+
+
+def test_upsert_of_nothing_does_nothing(db):
+    upsert_results([])
+
+    assert not ScoreResult.objects.exists()
