@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from scoring import rules
 from scoring.classifiers.base import AI_POINTS, Classification, Classifier, Intent
@@ -48,6 +50,14 @@ class LeadScore:
 
 def inputs_hash(offer: OfferFacts, lead: LeadFacts) -> str:
     """Return a digest of everything a score depends on (offer and lead content)."""
+    digest = _offer_digest(offer).copy()
+    digest.update("\x1f".join([getattr(lead, field) for field in LEAD_FIELDS]).encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _offer_digest(offer: OfferFacts) -> Any:
+    # The offer's part is hashed once per offer; each lead continues from a copy of it.
     parts = [
         offer.name,
         *offer.value_props,
@@ -58,9 +68,8 @@ def inputs_hash(offer: OfferFacts, lead: LeadFacts) -> str:
         "\x1e",
         *offer.adjacent_industries,
         "\x1d",
-        *(getattr(lead, field) for field in LEAD_FIELDS),
     ]
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(("\x1f".join(parts) + "\x1f").encode(), digest_size=16)
 
 
 def compose(

@@ -891,6 +891,7 @@ def icp_for_offer(offer: OfferFacts) -> Icp:
     return Icp(frozenset(exact), frozenset(adjacent - exact), _clip(label))
 
 
+@lru_cache(maxsize=65536)
 def industry_fit(industry: str, icp: Icp) -> IndustryMatch:
     """Return whether `industry` is the ICP's, next to it, or neither.
 
@@ -918,7 +919,14 @@ def industry_fit(industry: str, icp: Icp) -> IndustryMatch:
 
 def is_complete(lead: LeadFacts) -> bool:
     """Return True when all six lead fields hold more than whitespace."""
-    return all(getattr(lead, field).strip() for field in LEAD_FIELDS)
+    return bool(
+        lead.name.strip()
+        and lead.role.strip()
+        and lead.company.strip()
+        and lead.industry.strip()
+        and lead.location.strip()
+        and lead.linkedin_bio.strip()
+    )
 
 
 def _role_reason(title: str, role: RoleMatch, points: int) -> str:
@@ -947,12 +955,25 @@ def _industry_reason(industry: str, icp: Icp, fit: IndustryMatch, points: int) -
     return f"industry '{quoted}' is outside the ICP (+0)"
 
 
+@lru_cache(maxsize=65536)
+def _role_part(title: str) -> tuple[RoleMatch, int, str]:
+    role = classify_role(title)
+    points = ROLE_POINTS[role.level]
+    return role, points, _role_reason(title, role, points)
+
+
+@lru_cache(maxsize=65536)
+def _industry_part(industry: str, icp: Icp) -> tuple[IndustryMatch, int, str]:
+    fit = industry_fit(industry, icp)
+    points = INDUSTRY_POINTS[fit.level]
+    return fit, points, _industry_reason(industry, icp, fit, points)
+
+
 def score_lead(lead: LeadFacts, icp: Icp) -> RuleScore:
     """Return the lead's rule points (0..50) with one short reason per rule."""
-    role = classify_role(lead.role)
-    fit = industry_fit(lead.industry, icp)
-    role_points = ROLE_POINTS[role.level]
-    industry_points = INDUSTRY_POINTS[fit.level]
+    # Titles and industries repeat across leads: their points and reasons are cached.
+    role, role_points, role_reason = _role_part(lead.role)
+    fit, industry_points, industry_reason = _industry_part(lead.industry, icp)
     if is_complete(lead):
         completeness_points = COMPLETENESS_POINTS
         completeness_reason = f"all fields present (+{COMPLETENESS_POINTS})"
@@ -966,9 +987,5 @@ def score_lead(lead: LeadFacts, icp: Icp) -> RuleScore:
         completeness_points=completeness_points,
         role=role,
         industry=fit,
-        reasons=(
-            _role_reason(lead.role, role, role_points),
-            _industry_reason(lead.industry, icp, fit, industry_points),
-            completeness_reason,
-        ),
+        reasons=(role_reason, industry_reason, completeness_reason),
     )

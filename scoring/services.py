@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -120,15 +122,43 @@ def run_create(
 def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
     """Score every chunk of `run` not done yet, in this process, and return the finished run.
 
-    Raises ScoringFailed (the run recorded as failed) when the classifier fails permanently.
+    On PostgreSQL and outside a transaction, each chunk's results are written by a second
+    thread (with its own database connection) while the next chunk is scored: the database
+    works while Python does. Raises ScoringFailed (the run recorded as failed) when the
+    classifier fails permanently.
     """
-    for chunk in run.chunks.exclude(status=ScoringChunk.Status.DONE).order_by("index"):
-        if not chunk_score(chunk=chunk, classifier=classifier):
-            break
+    chunks = run.chunks.exclude(status=ScoringChunk.Status.DONE).order_by("index")
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        # One chunk at a time: a second connection could not see this transaction's rows,
+        # and SQLite has one writer at a time anyway (measured: the thread only costs there).
+        for chunk in chunks:
+            if not chunk_score(chunk=chunk, classifier=classifier):
+                break
+    else:
+        _execute_pipelined(run, list(chunks), classifier)
     run.refresh_from_db()
     if run.status == ScoringRun.Status.FAILED:
         raise ScoringFailed(run)
     return run
+
+
+def _execute_pipelined(run: ScoringRun, chunks: list[ScoringChunk], classifier: Classifier) -> None:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-writer") as writer:
+        pending: Future[bool] | None = None
+        try:
+            for chunk in chunks:
+                scored = _chunk_prepare(chunk, classifier)
+                if pending is not None:
+                    pending.result()
+                    pending = None
+                if scored is False:
+                    return  # the run is over: failed or cancelled
+                if isinstance(scored, _Scored):
+                    pending = writer.submit(_chunk_commit, chunk, scored)
+            if pending is not None:
+                pending.result()
+        finally:
+            writer.submit(connections.close_all).result()
 
 
 def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
@@ -139,6 +169,23 @@ def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
     the chunk's counts reach the run once, in the transaction that marks the chunk done.
     Leads deleted meanwhile are counted as failed. A permanent classifier error fails the run.
     """
+    scored = _chunk_prepare(chunk, classifier)
+    if not isinstance(scored, _Scored):
+        return scored
+    return _chunk_commit(chunk, scored)
+
+
+@dataclass
+class _Scored:
+    """A chunk's scores, computed and waiting to be stored."""
+
+    run: ScoringRun
+    lead_pks: list[int]
+    scores: list[LeadScore]
+
+
+def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | bool:
+    """Take the chunk and score its leads; or return True (done already) / False (run over)."""
     run = ScoringRun.objects.select_related("offer").get(pk=chunk.run_id)
     if run.status in _OVER:
         return False
@@ -150,9 +197,11 @@ def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
     )
     if not taken:
         return True  # done already: a redelivered task
-    ScoringRun.objects.filter(pk=run.pk, status=ScoringRun.Status.QUEUED).update(
-        status=ScoringRun.Status.RUNNING, started_at=now
-    )
+    if run.status == ScoringRun.Status.QUEUED:
+        # Only then: the run's row is locked while another chunk's counts are written.
+        ScoringRun.objects.filter(pk=run.pk, status=ScoringRun.Status.QUEUED).update(
+            status=ScoringRun.Status.RUNNING, started_at=now
+        )
     try:
         lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
     except ClassifierError as exc:
@@ -162,13 +211,19 @@ def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
         logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
         _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
         raise
+    return _Scored(run, lead_pks, scores)
+
+
+def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
+    """Store a scored chunk, mark it done and count it, once; return True."""
+    run, scores = scored.run, scored.scores
     with transaction.atomic():
         # Locked and re-read: if another worker finished this chunk meanwhile, its results
         # stand and nothing is counted twice.
         locked = ScoringChunk.objects.select_for_update().get(pk=chunk.pk)
         if locked.status == ScoringChunk.Status.DONE:
             return True
-        _store(run, lead_pks, scores)
+        _store(run, scored.lead_pks, scores)
         counts = {
             "scored": len(scores),
             "cached": sum(s.ai.status == "cached" for s in scores),

@@ -375,3 +375,25 @@ def test_leads_differing_only_by_name_share_one_cached_answer(
     assert LLMAnswer.objects.count() == 1
     assert {r.ai_status for r in results_by_lead(second).values()} == {"cached"}
     assert ScoreResult.objects.filter(lead__in=twins).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_outside_a_transaction_scores_every_chunk_once(monkeypatch):
+    # Outside a transaction on PostgreSQL, chunks are written by a second thread while the
+    # next is scored; the outcome must be the same as one chunk at a time.
+    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    upload = UploadFactory()
+    leads = LeadFactory.create_batch(5, upload=upload)
+    offer = OfferFactory(workspace=upload.workspace)
+
+    run = leads_score(workspace=upload.workspace, offer=offer, classifier=HeuristicClassifier())
+
+    assert (run.status, run.total, run.scored, run.failed) == ("completed", 5, 5, 0)
+    assert sorted(ScoreResult.objects.values_list("lead_id", flat=True)) == [
+        lead.id for lead in leads
+    ]
+    assert list(run.chunks.values_list("status", "scored")) == [
+        ("done", 2),
+        ("done", 2),
+        ("done", 1),
+    ]
