@@ -9,6 +9,7 @@ from django.db import transaction
 from leads.csv_import import MAX_ERRORS_REPORTED, LeadCsvReader, LeadRow, RowError
 from leads.models import Lead, Upload
 from leads.writer import LeadWriter
+from scoring.services import results_changed
 from workspaces.models import Workspace
 
 # Rows per INSERT: large enough to amortise round trips, small enough to keep memory flat.
@@ -94,14 +95,18 @@ def leads_import_csv(
 
 @transaction.atomic
 def lead_delete(*, lead: Lead) -> None:
-    """Erase a lead and everything derived from it."""
+    """Erase a lead and everything derived from it (results, cached LLM answers)."""
+    workspace_id = lead.workspace_id
     lead.delete()
+    results_changed(workspace_id=workspace_id)
 
 
 @transaction.atomic
 def upload_delete(*, upload: Upload) -> int:
     """Erase an upload with its leads and everything derived from them; return leads erased."""
+    workspace_id = upload.workspace_id
     count = upload.leads.count()
     Lead.objects.filter(upload=upload).delete()
     upload.delete()
+    results_changed(workspace_id=workspace_id)
     return count

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from offers.models import Offer
+from scoring.services import results_changed
 from workspaces.models import Workspace
 
 EDITABLE_FIELDS = (
@@ -33,6 +36,9 @@ def offer_update(*, offer: Offer, data: dict[str, Any]) -> Offer:
     return offer
 
 
+@transaction.atomic
 def offer_delete(*, offer: Offer) -> None:
     """Delete `offer` and everything scored against it."""
+    workspace_id = offer.workspace_id
     offer.delete()
+    results_changed(workspace_id=workspace_id)

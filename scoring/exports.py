@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 # The spec's columns first, then everything needed to audit a score.
@@ -47,42 +47,35 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-class _Line:
-    """A file-like sink that hands back what csv.writer wrote for one row."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-
-    def write(self, text: str) -> int:
-        return self.buffer.write(text)
-
-    def take(self) -> str:
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        return text
-
-
 def csv_lines(
-    rows: Iterable[Iterable[Any]], *, header: Iterable[str] = EXPORT_COLUMNS
+    rows: Iterable[Sequence[Any]],
+    *,
+    header: Sequence[str] = EXPORT_COLUMNS,
+    text_columns: Sequence[int] | None = None,
 ) -> Iterator[str]:
-    """Yield CSV text for `header` and then `rows`, every cell neutralised, a chunk at a time.
+    """Yield CSV text for `header` and then `rows`, formula-like cells neutralised.
 
-    Rows are batched into chunks of about 64 KB, so a streamed response makes few writes
-    while memory stays flat whatever the number of rows.
+    `text_columns` (indexes) are the only columns that can hold text; by default every cell is
+    checked. Rows are written 500 at a time: a streamed response makes few writes while
+    memory stays flat whatever the number of rows.
     """
-    sink = _Line()
-    writer = csv.writer(sink, lineterminator="\r\n")
-    writer.writerow(list(header))
-    pending = [sink.take()]
-    size = 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    columns = range(len(header)) if text_columns is None else text_columns
+    batch: list[list[Any]] = []
     for row in rows:
-        writer.writerow([neutralise(value) for value in row])
-        text = sink.take()
-        pending.append(text)
-        size += len(text)
-        if size >= 65536:
-            yield "".join(pending)
-            pending, size = [], 0
-    if pending:
-        yield "".join(pending)
+        values = list(row)
+        for index in columns:
+            value = values[index]
+            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                values[index] = "'" + value
+        batch.append(values)
+        if len(batch) == 500:
+            writer.writerows(batch)
+            batch.clear()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    writer.writerows(batch)
+    yield buffer.getvalue()

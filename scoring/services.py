@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +22,7 @@ from scoring.classifiers.base import Classification, Classifier, ClassifierError
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
+from scoring.selectors import results_version_key
 from scoring.storage import upsert_results
 from workspaces.models import Workspace
 
@@ -236,6 +238,7 @@ def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
         ScoringRun.objects.filter(pk=run.pk).update(
             **{name: F(name) + value for name, value in counts.items()}
         )
+    results_changed(workspace_id=run.workspace_id)
     _complete_if_done(run)
     return True
 
@@ -293,6 +296,17 @@ def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> Non
             for pk, s in zip(lead_pks, scores, strict=True)
         ]
     )
+
+
+def results_changed(*, workspace_id: int) -> None:
+    """Note that the workspace's results changed: cached counts of them are now stale.
+
+    Inside a transaction, noted again once it commits: a count read meanwhile, from before
+    the change, must not outlive it.
+    """
+    key = results_version_key(workspace_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _complete_if_done(run: ScoringRun) -> None:

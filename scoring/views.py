@@ -11,7 +11,6 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.fields import DateTimeField
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from offers.selectors import offer_get
 from scoring.exports import csv_lines
 from scoring.selectors import (
     ResultFilters,
+    result_count,
     result_get,
     result_list,
     run_get,
@@ -199,10 +199,13 @@ class ResultListView(APIView):
         examples=[OpenApiExample("Results", value=[RESULT_EXAMPLE], response_only=True)],
     )
     def get(self, request: Request) -> Response:
+        workspace = request_workspace(request)
         filters = _result_filters(request)
-        results = result_list(workspace=request_workspace(request), filters=filters)
+        results = result_list(workspace=workspace, filters=filters)
         paginator = HeaderPagination()
-        page = paginator.paginate_queryset(results, request)
+        page = paginator.paginate_queryset(
+            results, request, count=lambda: result_count(workspace=workspace, filters=filters)
+        )
         return paginator.get_paginated_response(ResultSerializer(page, many=True).data)
 
 
@@ -244,6 +247,21 @@ EXPORT_FIELDS = (
     "prompt_version",
     "inputs_hash",
 )
+
+
+# Columns that hold text a person or a model wrote; the others are numbers, labels and ids.
+EXPORT_TEXT_COLUMNS = [
+    EXPORT_FIELDS.index(name)
+    for name in (
+        "lead__name",
+        "lead__role",
+        "lead__company",
+        "reasoning",
+        "lead__industry",
+        "lead__location",
+        "ai_model",
+    )
+]
 
 
 class CsvRenderer(BaseRenderer):
@@ -296,17 +314,17 @@ class ResultExportView(APIView):
             )
         filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(
-            csv_lines(_formatted(rows)), content_type="text/csv; charset=utf-8"
+            csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
 
 def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
-    # The same timestamp format as the JSON API.
+    # The JSON API's timestamp format (UTC, "Z"), without a serializer field per row.
     scored_at = EXPORT_FIELDS.index("scored_at")
-    as_text = DateTimeField().to_representation
     for row in rows:
         values = list(row)
-        values[scored_at] = as_text(values[scored_at])
+        values[scored_at] = values[scored_at].isoformat().replace("+00:00", "Z")
         yield values

@@ -408,3 +408,40 @@ def test_deleting_an_offer_removes_its_results(api, workspace, scored):
     assert not ScoreResult.objects.filter(offer_id=scored.offer.id).exists()
     assert {item["offer_id"] for item in api.get("/results/").json()} == {second.id}
     assert len(api.get("/results/").json()) == 5
+
+
+def test_the_total_count_follows_new_results_and_erasures(api, workspace, settings):
+    settings.AI_PROVIDER = "heuristic"
+    upload = UploadFactory(workspace=workspace)
+    first, _ = LeadFactory.create_batch(2, upload=upload)
+    offer = OfferFactory(workspace=workspace)
+    api.post("/score/", {"offer_id": offer.id, "lead_ids": [first.id]}, format="json")
+    assert api.get("/results/")["X-Total-Count"] == "1"
+
+    api.post("/score/", {"offer_id": offer.id}, format="json")
+    assert api.get("/results/")["X-Total-Count"] == "2"
+
+    api.delete(f"/leads/{first.id}/")
+    assert api.get("/results/")["X-Total-Count"] == "1"
+
+    api.delete(f"/offer/{offer.id}/")
+    assert api.get("/results/")["X-Total-Count"] == "0"
+
+
+def test_pages_hold_the_right_rows_in_order(api, workspace, settings):
+    settings.AI_PROVIDER = "heuristic"
+    upload = UploadFactory(workspace=workspace)
+    LeadFactory.create_batch(7, upload=upload)
+    offer = OfferFactory(workspace=workspace)
+    api.post("/score/", {"offer_id": offer.id}, format="json")
+    everything = [r["id"] for r in api.get("/results/", {"ordering": "name"}).json()]
+
+    pages = [
+        [
+            r["id"]
+            for r in api.get("/results/", {"ordering": "name", "page_size": 3, "page": n}).json()
+        ]
+        for n in (1, 2, 3, 4)
+    ]
+
+    assert pages == [everything[0:3], everything[3:6], everything[6:7], []]
