@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from openai.types.shared_params import ResponseFormatJSONObject, ResponseFormatJSONSchema
 
 logger = logging.getLogger(__name__)
+# (base URL, model, key digest) that answered once in this process: a worker's later runs
+# need not send their first batch alone to find out whether the key and model work.
+_VERIFIED_ENDPOINTS: set[tuple[str, str, str]] = set()
 
 # Bump whenever SYSTEM_PROMPT, the data block or the answer schema changes: cached answers are
 # keyed on it, so a new prompt never reuses an old prompt's answers.
@@ -200,7 +203,12 @@ class OpenAIClassifier:
         )
         self._lock = threading.Lock()
         self._json_mode = False
-        self._verified = False
+        self._endpoint = (
+            str(self._client.base_url),
+            self.model,
+            hashlib.sha256(api_key.encode()).hexdigest(),
+        )
+        self._verified = self._endpoint in _VERIFIED_ENDPOINTS
         self._failed_batches = 0
         self.requests_made = 0
         self.retries = 0
@@ -346,7 +354,9 @@ class OpenAIClassifier:
         logger.debug(
             "openai request ok: leads=%d duration=%.2fs", len(leads), time.monotonic() - started
         )
-        self._verified = True
+        if not self._verified:
+            self._verified = True
+            _VERIFIED_ENDPOINTS.add(self._endpoint)
         try:
             message = completion.choices[0].message
             content, refusal = message.content, message.refusal
@@ -368,6 +378,9 @@ class OpenAIClassifier:
 
     def _status_failure(self, exc: openai.APIStatusError) -> Exception:
         status = exc.status_code
+        if status in (401, 403, 404):
+            # A key revoked or a model withdrawn since: probe with one batch again next time.
+            _VERIFIED_ENDPOINTS.discard(self._endpoint)
         if status == 401:
             return ClassifierError(
                 "The LLM provider rejected the API key (401): check OPENAI_API_KEY.",

@@ -1,0 +1,15 @@
+"""Fixtures of the scoring tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.classifiers import openai as openai_classifier
+
+
+@pytest.fixture(autouse=True)
+def _forget_verified_endpoints():
+    """Each test meets its loopback server as a stranger: nothing verified in an earlier test."""
+    openai_classifier._VERIFIED_ENDPOINTS.clear()
+    yield
+    openai_classifier._VERIFIED_ENDPOINTS.clear()
