@@ -1,1 +1,5 @@
 """The leadscoring Django project."""
+
+from leadscoring.celery import app as celery_app
+
+__all__ = ["celery_app"]

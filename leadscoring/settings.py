@@ -254,6 +254,43 @@ OPENAI_CONCURRENCY = env_int("OPENAI_CONCURRENCY", 4, minimum=1)
 OPENAI_TIMEOUT = env_int("OPENAI_TIMEOUT", 30, minimum=1)
 OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
 
+# --- Background runs (Celery) ---------------------------------------------------------------
+# With a broker, POST /score/ queues the run for workers (202); without one (a laptop), runs
+# execute in the request as before.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A chunk is acknowledged only once done; a worker that dies mid-chunk gives it back to the
+# queue (reject on worker lost) and prefetches nothing it could take down with it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Seconds before Redis hands an unacknowledged chunk to another worker: longer than any chunk
+# takes (1,000 leads; minutes at worst with a slow LLM).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("LEADSCORING_VISIBILITY_TIMEOUT", 900, minimum=1)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_DEFAULT_QUEUE = env_str("LEADSCORING_QUEUE", "leadscoring")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-chunks": {
+        "task": "scoring.tasks.requeue_stale_chunks",
+        "schedule": env_int("LEADSCORING_SWEEP_SECONDS", 60, minimum=1),
+    }
+}
+# A chunk whose worker has shown no sign of life for this long is given to another worker.
+CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 600, minimum=1)
+# Most LLM requests one run may make; a larger run is refused (400) before any spending.
+MAX_LLM_CALLS_PER_RUN = env_int("LEADSCORING_MAX_LLM_CALLS_PER_RUN", 10_000, minimum=1)
+# Signs the notifications POSTed to a run's callback_url (X-Leadscoring-Signature) when the
+# request gives no callback_secret of its own. Default: none (callback_secret is then required).
+CALLBACK_SECRET = env_str("LEADSCORING_CALLBACK_SECRET")
+# Callbacks to private, loopback or link-local addresses are refused unless allowed (SSRF).
+CALLBACK_ALLOW_PRIVATE = env_bool("LEADSCORING_CALLBACK_ALLOW_PRIVATE", False)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,

@@ -29,6 +29,9 @@ class ScoringRun(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="runs")
     # What was asked for: {"upload_id": N} or {"lead_ids": [...]}, {} for every lead.
     scope = models.JSONField(default=dict, blank=True)
+    # Digest of (offer, scope): at most one active run per key, so a repeated request joins
+    # the run in progress instead of starting another (see run_one_active_per_scope).
+    scope_key = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     provider = models.CharField(max_length=200)
     model = models.CharField(max_length=200, blank=True)
@@ -40,6 +43,13 @@ class ScoringRun(models.Model):
     fallbacks = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    background = models.BooleanField(default=False)
+    callback_url = models.URLField(max_length=2000, blank=True)
+    # The HMAC key of the callback's signature, as the caller gave it; never shown by the API.
+    callback_secret = models.CharField(max_length=200, blank=True)
+    callback_status = models.CharField(max_length=10, blank=True)  # pending, delivered, failed
+    callback_attempts = models.PositiveSmallIntegerField(default=0)
+    callback_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -50,7 +60,12 @@ class ScoringRun(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(scored__lte=models.F("total")), name="run_scored_within_total"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "scope_key"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="run_one_active_per_scope",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from offers.serializers import RejectUnknownFieldsMixin
+from scoring.callbacks import CallbackRefused, check_callback_url
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.selectors import RESULT_ORDERINGS, ResultFilters
 
@@ -27,6 +30,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A boolean that must arrive as JSON true or false: "yes", 1 and "true" are refused."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     offer_id = StrictIntegerField(
         min_value=1, max_value=MAX_ID, help_text="The offer to score against."
@@ -42,15 +54,54 @@ class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         help_text=f"Only these leads (at most {MAX_LEAD_IDS}).",
     )
 
+    rescore = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Start a new run even if one over the same offer and leads is in progress.",
+    )
+    dry_run = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Only say how many leads would call the model, how many answers are cached "
+        "and an estimate of tokens; nothing is spent or stored.",
+    )
+    callback_url = serializers.URLField(
+        required=False,
+        max_length=2000,
+        help_text="POSTed the run object (signed: X-Leadscoring-Signature) when the run ends.",
+    )
+    callback_secret = serializers.CharField(
+        required=False,
+        write_only=True,
+        min_length=16,
+        max_length=200,
+        help_text="HMAC-SHA256 key of the callback's signature (default: the service's "
+        "LEADSCORING_CALLBACK_SECRET).",
+    )
+
     def validate(self, attrs: dict) -> dict:
         if "upload_id" in attrs and "lead_ids" in attrs:
             raise serializers.ValidationError("Give upload_id or lead_ids, not both.")
+        if "callback_secret" in attrs and "callback_url" not in attrs:
+            raise serializers.ValidationError(
+                {"callback_secret": ["Only meaningful with a callback_url."]}
+            )
+        if "callback_url" in attrs:
+            if not (attrs.get("callback_secret") or settings.CALLBACK_SECRET):
+                raise serializers.ValidationError(
+                    {"callback_secret": ["Give a callback_secret to sign the callback with."]}
+                )
+            try:
+                check_callback_url(attrs["callback_url"])
+            except CallbackRefused as exc:
+                raise serializers.ValidationError({"callback_url": [str(exc)]}) from None
         return attrs
 
 
 class RunSerializer(serializers.ModelSerializer):
     offer_id = serializers.IntegerField()
     percent = serializers.SerializerMethodField()
+    eta_seconds = serializers.SerializerMethodField()
     duration_seconds = serializers.SerializerMethodField()
     results_url = serializers.SerializerMethodField()
 
@@ -71,7 +122,13 @@ class RunSerializer(serializers.ModelSerializer):
             "fallbacks",
             "failed",
             "percent",
+            "eta_seconds",
             "error",
+            "background",
+            "callback_url",
+            "callback_status",
+            "callback_attempts",
+            "callback_error",
             "created_at",
             "started_at",
             "finished_at",
@@ -84,6 +141,14 @@ class RunSerializer(serializers.ModelSerializer):
         done = run.scored + run.failed
         return round(100 * done / run.total, 1) if run.total else 100.0
 
+    def get_eta_seconds(self, run: ScoringRun) -> float | None:
+        """Seconds left at the pace so far; None before the first chunk or after the end."""
+        done = run.scored + run.failed
+        if run.status != ScoringRun.Status.RUNNING or not done or run.started_at is None:
+            return None
+        elapsed = (timezone.now() - run.started_at).total_seconds()
+        return round(elapsed / done * (run.total - done), 1)
+
     def get_duration_seconds(self, run: ScoringRun) -> float | None:
         if run.started_at is None or run.finished_at is None:
             return None
@@ -91,6 +156,18 @@ class RunSerializer(serializers.ModelSerializer):
 
     def get_results_url(self, run: ScoringRun) -> str:
         return f"/results/?run_id={run.pk}"
+
+
+class EstimateSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    offer_id = serializers.IntegerField()
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    leads = serializers.IntegerField(help_text="Leads the run would score.")
+    cached = serializers.IntegerField(help_text="Of them, answered from the cache.")
+    llm_calls = serializers.IntegerField(help_text="Requests to the model.")
+    estimated_tokens = serializers.IntegerField()
+    max_llm_calls = serializers.IntegerField(help_text="LEADSCORING_MAX_LLM_CALLS_PER_RUN.")
 
 
 class BreakdownSerializer(serializers.Serializer):

@@ -3,18 +3,26 @@ the cache of LLM answers, chunk by chunk, idempotently."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from leads.models import Lead, Upload
+from leadscoring.celery import app as celery_app
 from offers.models import Offer
 from scoring import rules
 from scoring.classifiers import get_classifier
@@ -35,6 +43,18 @@ CHUNK_SIZE = 1000
 
 class NothingToScore(Exception):
     """The selection holds no leads."""
+
+
+class BrokerUnavailable(Exception):
+    """The task broker (Redis) cannot be reached: background runs cannot be queued."""
+
+
+class RunNotActive(Exception):
+    """The run has already ended."""
+
+    def __init__(self, run: ScoringRun) -> None:
+        super().__init__(f"run {run.pk} is {run.status}")
+        self.run = run
 
 
 class ScoringFailed(Exception):
@@ -77,13 +97,20 @@ def leads_score(
     classifier fails permanently.
     """
     classifier = classifier or get_classifier()
-    run = run_create(
+    run, created = run_create(
         workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids, classifier=classifier
     )
-    return run_execute(run=run, classifier=classifier)
+    return run_execute(run=run, classifier=classifier) if created else run
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Callback:
+    """Where to POST the run when it ends, and the HMAC key that signs the body."""
+
+    url: str
+    secret: str
+
+
 def run_create(
     *,
     workspace: Workspace,
@@ -91,9 +118,14 @@ def run_create(
     upload: Upload | None = None,
     lead_ids: Sequence[int] | None = None,
     classifier: Classifier,
-) -> ScoringRun:
-    """Record a queued run over the selected leads, split into chunks; return it.
+    background: bool = False,
+    rescore: bool = False,
+    callback: Callback | None = None,
+) -> tuple[ScoringRun, bool]:
+    """Record a queued run over the selected leads, split into chunks; return (run, created).
 
+    While a run over the same offer and leads is queued or running, that run is returned
+    instead (created False), even to concurrent requests, unless `rescore` asks for a new one.
     Raises NothingToScore when the selection holds no leads.
     """
     ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
@@ -103,22 +135,228 @@ def run_create(
     if upload is not None:
         scope = {"upload_id": upload.pk}
     elif lead_ids:
-        scope = {"lead_ids": list(lead_ids)}
-    run = ScoringRun.objects.create(
+        scope = {"lead_ids": sorted(set(lead_ids))}
+    key = _scope_key(offer, scope) if not rescore else f"rescore:{uuid.uuid4().hex}"
+    active = _active_run(workspace, key)
+    if active is not None:
+        return active, False
+    try:
+        with transaction.atomic():
+            run = ScoringRun.objects.create(
+                workspace=workspace,
+                offer=offer,
+                scope=scope,
+                scope_key=key,
+                provider=classifier.name,
+                model=classifier.model,
+                prompt_version=classifier.prompt_version,
+                rules_version=rules.RULES_VERSION,
+                total=len(ids),
+                background=background,
+                callback_url=callback.url if callback else "",
+                callback_secret=callback.secret if callback else "",
+                callback_status="pending" if callback else "",
+            )
+            ScoringChunk.objects.bulk_create(
+                ScoringChunk(run=run, index=index, lead_ids=chunk)
+                for index, chunk in enumerate(_chunks(ids, CHUNK_SIZE))
+            )
+    except IntegrityError:
+        # A concurrent request created the active run for this scope first: join it.
+        active = _active_run(workspace, key)
+        if active is None:
+            raise
+        return active, False
+    return run, True
+
+
+def _scope_key(offer: Offer, scope: dict) -> str:
+    described = json.dumps({"offer": offer.pk, **scope}, sort_keys=True)
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+def _active_run(workspace: Workspace, key: str) -> ScoringRun | None:
+    return ScoringRun.objects.filter(
         workspace=workspace,
-        offer=offer,
-        scope=scope,
-        provider=classifier.name,
-        model=classifier.model,
-        prompt_version=classifier.prompt_version,
-        rules_version=rules.RULES_VERSION,
-        total=len(ids),
+        scope_key=key,
+        status__in=[ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING],
+    ).first()
+
+
+def run_enqueue(*, run: ScoringRun) -> None:
+    """Queue every unfinished chunk of `run` for the workers.
+
+    Call it after the transaction that created the run has committed, so no worker can look
+    for a run that is not there yet. Raises BrokerUnavailable when the broker cannot be
+    reached; then call `run_discard`.
+    """
+    from scoring import tasks
+
+    chunk_ids = list(
+        run.chunks.exclude(status=ScoringChunk.Status.DONE).values_list("pk", flat=True)
     )
-    ScoringChunk.objects.bulk_create(
-        ScoringChunk(run=run, index=index, lead_ids=chunk)
-        for index, chunk in enumerate(_chunks(ids, CHUNK_SIZE))
-    )
+    try:
+        with celery_app.producer_or_acquire() as producer:
+            for chunk_id in chunk_ids:
+                tasks.score_chunk.apply_async(args=[chunk_id], producer=producer, retry=False)
+    except (KombuOperationalError, OSError, RedisError) as exc:
+        raise BrokerUnavailable() from exc
+
+
+def broker_check() -> None:
+    """Raise BrokerUnavailable unless the broker answers now."""
+    try:
+        with celery_app.connection_for_write() as connection_:
+            connection_.ensure_connection(max_retries=1, timeout=3)
+    except (KombuOperationalError, OSError, RedisError) as exc:
+        raise BrokerUnavailable() from exc
+
+
+def run_discard(*, run: ScoringRun) -> None:
+    """Delete a run that never started (its chunks could not be queued)."""
+    ScoringRun.objects.filter(pk=run.pk).delete()
+
+
+def run_cancel(*, run: ScoringRun) -> ScoringRun:
+    """Stop `run`: no further chunk starts; results already stored stay. Return the run.
+
+    Raises RunNotActive when the run has already ended.
+    """
+    if not _finish(run, ScoringRun.Status.CANCELLED):
+        raise RunNotActive(run)
     return run
+
+
+def requeue_stale_chunks(*, now: datetime | None = None) -> int:
+    """Give back to the workers the chunks of background runs that stopped moving.
+
+    A chunk is stale when its worker has shown no sign of life for CHUNK_STALE_SECONDS (it
+    died, or its message was lost with a broker restart); a pending chunk is stale when its
+    run has not moved for as long. Runs whose chunks are all done but which were never marked
+    completed (a crash in between) are completed. Returns how many chunks were queued again.
+    """
+    from scoring import tasks
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CHUNK_STALE_SECONDS)
+    requeued = 0
+    active = ScoringRun.objects.filter(
+        background=True, status__in=[ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING]
+    )
+    for run in active:
+        unfinished = run.chunks.exclude(status=ScoringChunk.Status.DONE)
+        if not unfinished.exists():
+            _complete_if_done(run)
+            continue
+        last_moved = max(
+            filter(
+                None,
+                [
+                    run.created_at,
+                    run.started_at,
+                    run.chunks.aggregate(last=Max("heartbeat_at"))["last"],
+                    run.chunks.aggregate(last=Max("finished_at"))["last"],
+                ],
+            )
+        )
+        stale = unfinished.filter(status=ScoringChunk.Status.RUNNING, heartbeat_at__lt=cutoff)
+        if last_moved < cutoff:
+            stale = unfinished
+        for chunk_id in list(stale.values_list("pk", flat=True)):
+            # Touched first, so the next sweep waits a full period before trying again.
+            ScoringChunk.objects.filter(pk=chunk_id).update(heartbeat_at=now)
+            tasks.score_chunk.apply_async(args=[chunk_id])
+            requeued += 1
+    if requeued:
+        logger.warning("requeued %s stale chunk(s)", requeued)
+    return requeued
+
+
+def run_estimate(
+    *,
+    workspace: Workspace,
+    offer: Offer,
+    upload: Upload | None = None,
+    lead_ids: Sequence[int] | None = None,
+    classifier: Classifier,
+) -> dict:
+    """Return what a run would cost, without spending anything: leads, cached answers, LLM
+    calls and an estimate of tokens (0 calls for providers that call no model)."""
+    ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
+    facts = offer_facts(offer)
+    cached = calls = tokens = 0
+    estimate_tokens = getattr(classifier, "estimate_tokens", None)
+    batch_size = int(getattr(classifier, "batch_size", 1) or 1)
+    for chunk in _chunks(ids, CHUNK_SIZE):
+        leads = [
+            LeadFacts(*row)
+            for row in Lead.objects.filter(pk__in=chunk).order_by("pk").values_list(*LEAD_FIELDS)
+        ]
+        keys = [classifier.cache_key(facts, lead) for lead in leads]
+        wanted = [key for key in keys if key is not None]
+        if not wanted:
+            continue
+        hits = set(
+            LLMAnswer.objects.filter(workspace=workspace, key__in=wanted).values_list(
+                "key", flat=True
+            )
+        )
+        misses = [lead for lead, key in zip(leads, keys, strict=True) if key not in hits]
+        cached += len(wanted) - len(misses)
+        calls += -(-len(misses) // batch_size)
+        if estimate_tokens is not None and misses:
+            tokens += int(estimate_tokens(facts, misses))
+    return {
+        "dry_run": True,
+        "offer_id": offer.pk,
+        "provider": classifier.name,
+        "model": classifier.model,
+        "leads": len(ids),
+        "cached": cached,
+        "llm_calls": calls,
+        "estimated_tokens": tokens,
+        "max_llm_calls": settings.MAX_LLM_CALLS_PER_RUN,
+    }
+
+
+def callback_deliver(*, run: ScoringRun, timeout: float = 10) -> bool:
+    """POST the run to its callback URL, signed; record the attempt and return whether the
+    receiver accepted it (2xx). Never raises for delivery failures."""
+    from scoring.callbacks import CallbackRefused, post_signed
+    from scoring.serializers import RunSerializer
+
+    run.refresh_from_db()
+    body = json.dumps(RunSerializer(run).data, separators=(",", ":")).encode()
+    secret = run.callback_secret or settings.CALLBACK_SECRET
+    error = ""
+    try:
+        post_signed(
+            run.callback_url, body, secret=secret, event=f"run.{run.status}", timeout=timeout
+        )
+    except CallbackRefused as exc:
+        error = str(exc)
+    ScoringRun.objects.filter(pk=run.pk).update(
+        callback_attempts=F("callback_attempts") + 1,
+        callback_status="failed" if error else "delivered",
+        callback_error=error,
+    )
+    run.refresh_from_db()
+    return not error
+
+
+def _after_finish(run: ScoringRun) -> None:
+    if not run.callback_url:
+        return
+    if run.background:
+        from scoring import tasks
+
+        transaction.on_commit(lambda: tasks.deliver_callback.delay(run.pk))
+    else:
+        # In-process runs (no broker): a few quick tries now, the outcome kept on the run.
+        for delay in (0, 1, 2):
+            time.sleep(delay)
+            if callback_deliver(run=run):
+                break
 
 
 def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
@@ -372,14 +610,15 @@ def _finish(
     *,
     error: str = "",
     only_from: tuple[str, ...] = (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING),
-) -> None:
+) -> bool:
     # Conditional: a run is finished once, whichever worker gets there first.
     finished = ScoringRun.objects.filter(pk=run.pk, status__in=only_from).update(
         status=status, error=error, finished_at=timezone.now()
     )
     run.refresh_from_db()
     if not finished:
-        return
+        return False
+    _after_finish(run)
     logger.info(
         "scoring run %s %s: %s/%s scored, %s cached, %s fallbacks, %s failed",
         run.pk,
@@ -390,6 +629,7 @@ def _finish(
         run.fallbacks,
         run.failed,
     )
+    return True
 
 
 def _select_lead_ids(

@@ -9,6 +9,7 @@ urlpatterns = [
     route(r"score", views.ScoreView.as_view(), "score"),
     route(r"score/runs", views.RunListView.as_view(), "run-list"),
     route(rf"score/runs/(?P<run_id>{ID})", views.RunDetailView.as_view(), "run-detail"),
+    route(rf"score/runs/(?P<run_id>{ID})/cancel", views.RunCancelView.as_view(), "run-cancel"),
     route(r"results", views.ResultListView.as_view(), "result-list"),
     route(r"results/export", views.ResultExportView.as_view(), "result-export"),
     route(rf"results/(?P<result_id>{ID})", views.ResultDetailView.as_view(), "result-detail"),

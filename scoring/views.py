@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -18,9 +20,10 @@ from rest_framework.views import APIView
 
 from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import ErrorResponseSerializer, ServiceUnavailable
+from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 from offers.selectors import offer_get
+from scoring.classifiers import get_classifier
 from scoring.exports import csv_lines
 from scoring.selectors import (
     ResultFilters,
@@ -32,12 +35,26 @@ from scoring.selectors import (
     unknown_lead_ids,
 )
 from scoring.serializers import (
+    EstimateSerializer,
     ResultFilterSerializer,
     ResultSerializer,
     RunSerializer,
     ScoreRequestSerializer,
 )
-from scoring.services import NothingToScore, ScoringFailed, leads_score
+from scoring.services import (
+    BrokerUnavailable,
+    Callback,
+    NothingToScore,
+    RunNotActive,
+    ScoringFailed,
+    broker_check,
+    run_cancel,
+    run_create,
+    run_discard,
+    run_enqueue,
+    run_estimate,
+    run_execute,
+)
 
 RUN_EXAMPLE = {
     "id": 3,
@@ -104,10 +121,20 @@ class ScoreView(APIView):
         ),
         request=ScoreRequestSerializer,
         responses={
-            200: RunSerializer,
+            200: OpenApiResponse(
+                RunSerializer,
+                description="The finished run (in-process mode, without a broker), the run "
+                "already in progress for the same offer and leads, or with dry_run the estimate "
+                "(EstimateSerializer).",
+            ),
+            202: OpenApiResponse(
+                RunSerializer,
+                description="Queued for the workers (CELERY_BROKER_URL set); follow Location.",
+            ),
             503: OpenApiResponse(
                 ErrorResponseSerializer,
-                description="The AI provider failed the whole run (e.g. a rejected API key).",
+                description="The task queue is unreachable, or the AI provider failed the whole "
+                "run (e.g. a rejected API key).",
             ),
         },
         examples=[
@@ -138,14 +165,93 @@ class ScoreView(APIView):
                 raise ValidationError(
                     {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
                 )
+        selection = {"workspace": workspace, "offer": offer, "upload": upload, "lead_ids": lead_ids}
+        classifier = get_classifier()
+        estimate = run_estimate(**selection, classifier=classifier)
+        if not estimate["leads"]:
+            raise ValidationError(
+                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+            )
+        if data["dry_run"]:
+            return Response(EstimateSerializer(estimate).data)
+        if estimate["llm_calls"] > settings.MAX_LLM_CALLS_PER_RUN:
+            raise ValidationError(
+                ErrorDetail(
+                    f"This run would make {estimate['llm_calls']} LLM requests, more than the "
+                    f"{settings.MAX_LLM_CALLS_PER_RUN} allowed per run "
+                    "(LEADSCORING_MAX_LLM_CALLS_PER_RUN): score fewer leads at a time.",
+                    "too_many_llm_calls",
+                )
+            )
+        callback = (
+            Callback(data["callback_url"], data.get("callback_secret") or settings.CALLBACK_SECRET)
+            if "callback_url" in data
+            else None
+        )
+        background = bool(settings.CELERY_BROKER_URL)
         try:
-            run = leads_score(workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids)
+            if background:
+                broker_check()
+            run, created = run_create(
+                **selection,
+                classifier=classifier,
+                background=background,
+                rescore=data["rescore"],
+                callback=callback,
+            )
+            if created and background:
+                try:
+                    run_enqueue(run=run)
+                except BrokerUnavailable:
+                    run_discard(run=run)
+                    raise
+            elif created:
+                run = run_execute(run=run, classifier=classifier)
         except NothingToScore:
             raise ValidationError(
                 ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
             ) from None
+        except BrokerUnavailable:
+            raise ServiceUnavailable(
+                "The task queue (Redis) is unreachable, so the run cannot be queued; nothing "
+                "was created. Try again shortly."
+            ) from None
         except ScoringFailed as exc:
             raise ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}") from None
+        body = RunSerializer(run).data
+        if background:
+            return Response(
+                body,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": f"/score/runs/{run.pk}/"},
+            )
+        return Response(body)
+
+
+class RunCancelView(APIView):
+    @extend_schema(
+        operation_id="runs_cancel",
+        summary="Cancel a queued or running run",
+        description="No further chunk starts; results already stored stay.",
+        request=None,
+        responses={
+            200: RunSerializer,
+            409: OpenApiResponse(ErrorResponseSerializer, description="The run has ended."),
+        },
+        examples=[
+            OpenApiExample(
+                "Cancelled",
+                value={**RUN_EXAMPLE, "status": "cancelled", "scored": 12, "percent": 42.9},
+                response_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        run = run_get(workspace=request_workspace(request), run_id=run_id)
+        try:
+            run = run_cancel(run=run)
+        except RunNotActive:
+            raise Conflict(f"Run {run.pk} has already ended ({run.status}).") from None
         return Response(RunSerializer(run).data)
 
 

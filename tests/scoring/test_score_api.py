@@ -52,7 +52,13 @@ def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
         "fallbacks": 0,
         "failed": 0,
         "percent": 100.0,
+        "eta_seconds": None,
         "error": "",
+        "background": False,
+        "callback_url": "",
+        "callback_status": "",
+        "callback_attempts": 0,
+        "callback_error": "",
         "created_at": body["created_at"],
         "started_at": body["started_at"],
         "finished_at": body["finished_at"],
@@ -104,7 +110,7 @@ def test_score_lead_ids_scores_only_those_leads(api, offer, upload):
     assert response.status_code == 200
     run = ScoringRun.objects.get()
     body = response.json()
-    assert body == run_body(run, body, scope={"lead_ids": chosen}, total=2, scored=2)
+    assert body == run_body(run, body, scope={"lead_ids": sorted(chosen)}, total=2, scored=2)
     assert sorted(ScoreResult.objects.values_list("lead_id", flat=True)) == sorted(chosen)
 
 

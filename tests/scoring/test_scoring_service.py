@@ -270,7 +270,7 @@ def test_a_chunk_scored_twice_leaves_one_result_per_lead_and_counts_once(
 ):
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)
     classifier = HeuristicClassifier()
-    run = run_create(workspace=workspace, offer=offer, classifier=classifier)
+    run, _ = run_create(workspace=workspace, offer=offer, classifier=classifier)
     first_chunk, last_chunk = run.chunks.order_by("index")
 
     assert chunk_score(chunk=first_chunk, classifier=classifier) is True
@@ -293,7 +293,7 @@ def test_a_chunk_scored_twice_leaves_one_result_per_lead_and_counts_once(
 
 def test_a_chunk_of_a_cancelled_run_is_left_alone(workspace, offer, leads):
     classifier = HeuristicClassifier()
-    run = run_create(workspace=workspace, offer=offer, classifier=classifier)
+    run, _ = run_create(workspace=workspace, offer=offer, classifier=classifier)
     ScoringRun.objects.filter(pk=run.pk).update(status="cancelled")
 
     assert chunk_score(chunk=run.chunks.get(), classifier=classifier) is False
