@@ -9,3 +9,13 @@ from leadscoring.settings import *  # noqa: F403
 
 # Serve static files from the apps, as DEBUG does: tests run without `collectstatic`.
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: Celery worker processes started by the tests must see the test
+    # database (pytest-django adds an xdist suffix to the name).
+    import tempfile
+    from pathlib import Path
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"leadscoring-test-{os.getpid()}.sqlite3")
+    }
