@@ -36,6 +36,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=leadscoring.onrender.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING

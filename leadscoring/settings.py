@@ -222,8 +222,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
-        for name in ("ValidationErrorEnum", "ClientErrorEnum", "ServerErrorEnum")
+        **{
+            name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
+            for name in ("ValidationErrorEnum", "ClientErrorEnum", "ServerErrorEnum")
+        },
+        "IntentEnum": "scoring.models.Intent",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
     "PREPROCESSING_HOOKS": ["leadscoring.api.routes.strip_optional_slash"],

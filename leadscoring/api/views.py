@@ -17,6 +17,8 @@ ENDPOINTS = {
     "uploads": "GET /leads/uploads/",
     "leads": "GET /leads/",
     "score": "POST /score/",
+    "runs": "GET /score/runs/",
+    "cancel_run": "POST /score/runs/{id}/cancel/",
     "results": "GET /results/",
     "export": "GET /results/export/",
     "health": "GET /healthz/",
