@@ -62,6 +62,7 @@ LEAD_EXAMPLE = {
 
 
 class LeadUploadView(APIView):
+    throttle_scope = "upload"
     parser_classes = [MultiPartParser, CsvBodyParser, ApplicationCsvBodyParser]
 
     @extend_schema(

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leadscoring.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,12 +200,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "leadscoring.api.pagination.HeaderPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["leadscoring.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
 DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "leadscoring.api.errors.ApiExceptionHandler",
     # Documented on every endpoint that can answer them; 409, 413 and 503 are declared by
     # the endpoints that raise them (see leadscoring/api/errors.py).
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "404", "405", "406", "415", "429", "500"],
@@ -237,6 +240,13 @@ SPECTACULAR_SETTINGS = {
 ANONYMOUS_WORKSPACE = env_str("LEADSCORING_ANONYMOUS_WORKSPACE")
 MAX_UPLOAD_BYTES = env_int("LEADSCORING_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 MAX_UPLOAD_ROWS = env_int("LEADSCORING_MAX_UPLOAD_ROWS", 1_000_000, minimum=1)
+# Requests per API key, per scope ("N/second|minute|hour|day"; empty: unlimited). Counted in
+# the cache: shared by every process when REDIS_URL is set.
+THROTTLE_RATES = {
+    "api": env_str("LEADSCORING_API_RATE", "600/minute"),
+    "upload": env_str("LEADSCORING_UPLOAD_RATE", "30/minute"),
+    "score": env_str("LEADSCORING_SCORE_RATE", "30/minute"),
+}
 
 # Final score (0-100) from which a lead's intent is High, and Medium.
 HIGH_INTENT_SCORE = env_int("LEADSCORING_HIGH_INTENT_SCORE", 70, minimum=1)
@@ -299,9 +309,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
+        "json": {"()": "leadscoring.api.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env_str("LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The access line of leadscoring.api.middleware replaces runserver's own.
+        "django.server": {"level": "WARNING"},
+    },
 }

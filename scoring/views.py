@@ -111,6 +111,8 @@ RESULT_EXAMPLE = {
 
 
 class ScoreView(APIView):
+    throttle_scope = "score"
+
     @extend_schema(
         operation_id="score",
         summary="Score leads against an offer",

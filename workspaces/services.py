@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, models, transaction
 
 from workspaces.models import Workspace, WorkspaceAPIKey
 
@@ -27,3 +27,40 @@ def workspace_get_or_create(*, name: str) -> Workspace:
     """Return the workspace called `name`, creating it on first use."""
     workspace, _ = Workspace.objects.get_or_create(name=name)
     return workspace
+
+
+@transaction.atomic
+def workspace_delete(*, workspace: Workspace) -> dict[str, int]:
+    """Erase `workspace` and everything it holds; return how many of each kind were erased.
+
+    Rows are deleted in bulk, children first: the ORM's cascade would load every lead.
+    """
+    from leads.models import Lead, Upload
+    from offers.models import Offer
+    from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
+    from scoring.services import results_changed
+
+    counts = {
+        "results": _delete_rows(ScoreResult, "workspace_id = %s", workspace.pk),
+        "cached LLM answers": _delete_rows(LLMAnswer, "workspace_id = %s", workspace.pk),
+        "run chunks": _delete_rows(
+            ScoringChunk,
+            f"run_id IN (SELECT id FROM {ScoringRun._meta.db_table} WHERE workspace_id = %s)",  # noqa: S608
+            workspace.pk,
+        ),
+        "runs": _delete_rows(ScoringRun, "workspace_id = %s", workspace.pk),
+        "leads": _delete_rows(Lead, "workspace_id = %s", workspace.pk),
+        "uploads": _delete_rows(Upload, "workspace_id = %s", workspace.pk),
+        "offers": _delete_rows(Offer, "workspace_id = %s", workspace.pk),
+        "API keys": _delete_rows(WorkspaceAPIKey, "workspace_id = %s", workspace.pk),
+    }
+    workspace_id = workspace.pk
+    workspace.delete()
+    results_changed(workspace_id=workspace_id)
+    return counts
+
+
+def _delete_rows(model: type[models.Model], where: str, *params: object) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", params)  # noqa: S608
+        return cursor.rowcount

@@ -39,7 +39,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not header:
             if settings.ANONYMOUS_WORKSPACE:
                 workspace = workspace_get_or_create(name=settings.ANONYMOUS_WORKSPACE)
-                return WorkspaceUser(workspace), None
+                return _seen(request, WorkspaceUser(workspace)), None
             return None
         key = self.key_parser.get_from_authorization(request)
         if not key:
@@ -52,11 +52,17 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("This API key has expired.")
-        return WorkspaceUser(api_key.workspace), api_key
+        return _seen(request, WorkspaceUser(api_key.workspace)), api_key
 
     def authenticate_header(self, request: Request) -> str:
         # A WWW-Authenticate value makes DRF answer 401 rather than 403 without credentials.
         return self.keyword
+
+
+def _seen(request: Request, user: WorkspaceUser) -> WorkspaceUser:
+    # The access log (leadscoring.api.middleware) names the workspace of each request.
+    request._request.api_user = user
+    return user
 
 
 class HasWorkspace(permissions.BasePermission):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
+from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
@@ -29,6 +31,10 @@ class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A service this request depends on is unavailable; try again later."
     default_code = "service_unavailable"
+
+
+# Errors of a database that cannot be reached (down, restarting, refusing connections).
+DatabaseUnavailableErrors = (OperationalError, InterfaceError)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -72,3 +78,12 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> JsonResponse:
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return _json_error(500, "error", "Internal server error; it has been logged.")
+
+
+class ApiExceptionHandler(ExceptionHandler):
+    """drf-standardized-errors' handler, answering 503 (not 500) while the database is down."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DatabaseUnavailableErrors):
+            return ServiceUnavailable("The database is unavailable; try again shortly.")
+        return super().convert_known_exceptions(exc)

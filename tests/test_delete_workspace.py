@@ -1,0 +1,69 @@
+"""`manage.py delete_workspace <name>` erases a workspace entirely, and nothing else."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from leads.models import Lead, Upload
+from offers.models import Offer
+from scoring.classifiers.heuristic import HeuristicClassifier
+from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
+from scoring.services import leads_score
+from tests.factories import LeadFactory, OfferFactory, UploadFactory
+from workspaces.models import Workspace, WorkspaceAPIKey
+from workspaces.services import api_key_create
+
+
+def populate(workspace: Workspace) -> None:
+    api_key_create(workspace_name=workspace.name)
+    leads = LeadFactory.create_batch(3, upload=UploadFactory(workspace=workspace))
+    offer = OfferFactory(workspace=workspace)
+    leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+    LLMAnswer.objects.create(
+        workspace=workspace,
+        lead=leads[0],
+        key=f"k{workspace.pk}",
+        model="m",
+        prompt_version="p",
+        intent="High",
+        reasoning="r",
+    )
+
+
+def held_by(workspace_id: int) -> dict[str, int]:
+    return {
+        "keys": WorkspaceAPIKey.objects.filter(workspace_id=workspace_id).count(),
+        "offers": Offer.objects.filter(workspace_id=workspace_id).count(),
+        "uploads": Upload.objects.filter(workspace_id=workspace_id).count(),
+        "leads": Lead.objects.filter(workspace_id=workspace_id).count(),
+        "runs": ScoringRun.objects.filter(workspace_id=workspace_id).count(),
+        "chunks": ScoringChunk.objects.filter(run__workspace_id=workspace_id).count(),
+        "results": ScoreResult.objects.filter(workspace_id=workspace_id).count(),
+        "answers": LLMAnswer.objects.filter(workspace_id=workspace_id).count(),
+    }
+
+
+def test_delete_workspace_erases_everything_it_holds_and_nothing_else(workspace, other_workspace):
+    populate(workspace)
+    populate(other_workspace)
+    kept = held_by(other_workspace.pk)
+    out = io.StringIO()
+
+    call_command("delete_workspace", workspace.name, "--yes", stdout=out)
+
+    assert not Workspace.objects.filter(pk=workspace.pk).exists()
+    assert set(held_by(workspace.pk).values()) == {0}
+    assert held_by(other_workspace.pk) == kept
+    assert out.getvalue().startswith(f"Erased workspace {workspace.name!r}: 3 results, ")
+
+
+def test_delete_workspace_needs_a_known_name_and_confirmation(workspace):
+    with pytest.raises(CommandError, match="No workspace named 'ghost'"):
+        call_command("delete_workspace", "ghost", "--yes")
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("delete_workspace", workspace.name, interactive=False)
+
+    assert Workspace.objects.filter(pk=workspace.pk).exists()
