@@ -287,7 +287,10 @@ def run_estimate(
     cached = calls = tokens = 0
     estimate_tokens = getattr(classifier, "estimate_tokens", None)
     batch_size = int(getattr(classifier, "batch_size", 1) or 1)
-    for chunk in _chunks(ids, CHUNK_SIZE):
+    probe = LeadFacts(*[""] * len(LEAD_FIELDS))
+    # Providers that cache nothing call no model (the heuristic): nothing to count.
+    calls_a_model = classifier.cache_key(facts, probe) is not None
+    for chunk in _chunks(ids, CHUNK_SIZE) if calls_a_model else ():
         leads = [
             LeadFacts(*row)
             for row in Lead.objects.filter(pk__in=chunk).order_by("pk").values_list(*LEAD_FIELDS)
