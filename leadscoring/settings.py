@@ -294,8 +294,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("LEADSCORING_SWEEP_SECONDS", 60, minimum=1),
     }
 }
-# A chunk whose worker has shown no sign of life for this long is given to another worker.
-CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 600, minimum=1)
+# A chunk whose worker has shown no sign of life for this long is given to another worker;
+# workers renew a chunk's heartbeat every quarter of it while they score.
+CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 120, minimum=1)
 # Most LLM requests one run may make; a larger run is refused (400) before any spending.
 MAX_LLM_CALLS_PER_RUN = env_int("LEADSCORING_MAX_LLM_CALLS_PER_RUN", 10_000, minimum=1)
 # Signs the notifications POSTed to a run's callback_url (X-Leadscoring-Signature) when the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -446,7 +447,8 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | boo
             status=ScoringRun.Status.RUNNING, started_at=now
         )
     try:
-        lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
+        with _Heartbeat(chunk.pk):
+            lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
     except ClassifierError as exc:
         _finish(run, ScoringRun.Status.FAILED, error=exc.message)
         return False
@@ -455,6 +457,42 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | boo
         _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
         raise
     return _Scored(run, lead_pks, scores)
+
+
+class _Heartbeat:
+    """Renew a chunk's heartbeat while it is scored (a slow LLM chunk takes minutes), so the
+    sweeper tells a live worker from a dead one by CHUNK_STALE_SECONDS alone.
+
+    A thread with its own connection; not inside a transaction, where the chunk's row may be
+    locked by the caller until it ends.
+    """
+
+    def __init__(self, chunk_id: int) -> None:
+        self.chunk_id = chunk_id
+        self.interval = max(1.0, settings.CHUNK_STALE_SECONDS / 4)
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> None:
+        if not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._beat, name="chunk-heartbeat", daemon=True)
+            self.thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(self.interval):
+                ScoringChunk.objects.filter(
+                    pk=self.chunk_id, status=ScoringChunk.Status.RUNNING
+                ).update(heartbeat_at=timezone.now())
+        except DatabaseError:
+            logger.warning("could not renew the heartbeat of chunk %s", self.chunk_id)
+        finally:
+            connections.close_all()
 
 
 def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:

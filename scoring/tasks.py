@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import connections
 
 from scoring.classifiers import PROVIDERS, get_classifier
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.services import callback_deliver, chunk_score, requeue_stale_chunks
+
+logger = logging.getLogger(__name__)
 
 # Exponential backoff of callback deliveries: 30 s, 1, 2, 4, 8 min.
 CALLBACK_RETRIES = 5
@@ -43,5 +48,11 @@ def deliver_callback(self: object, run_id: int) -> None:
 
 @worker_ready.connect
 def _sweep_on_start(**kwargs: object) -> None:
-    # A worker that starts after others died picks up their stale chunks at once.
-    requeue_stale_chunks_task.delay()
+    # A worker that starts after others died re-queues their stale chunks at once: here,
+    # not as a task that would wait behind the chunks already queued.
+    try:
+        requeue_stale_chunks()
+    except Exception:
+        logger.exception("the start-up sweep failed; celery beat will retry")
+    finally:
+        connections.close_all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from leads.services import lead_delete
@@ -397,3 +399,31 @@ def test_a_run_outside_a_transaction_scores_every_chunk_once(monkeypatch):
         ("done", 2),
         ("done", 1),
     ]
+
+
+class SlowClassifier(HeuristicClassifier):
+    """Takes its time, as a slow LLM does, and notes the chunk's heartbeat meanwhile."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def classify(self, offer, leads):
+        time.sleep(self.seconds)
+        return super().classify(offer, leads)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_renews_the_heartbeat_of_a_chunk_while_scoring_it(settings):
+    settings.CHUNK_STALE_SECONDS = 1  # renewed every second at least
+    upload = UploadFactory()
+    LeadFactory.create_batch(2, upload=upload)
+    offer = OfferFactory(workspace=upload.workspace)
+    run, _ = run_create(workspace=upload.workspace, offer=offer, classifier=HeuristicClassifier())
+    chunk = run.chunks.get()
+
+    assert chunk_score(chunk=chunk, classifier=SlowClassifier(2.5)) is True
+
+    chunk.refresh_from_db()
+    started = run.__class__.objects.get(pk=run.pk).started_at
+    # Taken at `started`, then renewed at least twice while the classifier slept.
+    assert (chunk.heartbeat_at - started).total_seconds() >= 1.5
