@@ -138,7 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL")
+# Redis for the shared cache (rate limits, throttling, cached counts). Default: the Celery
+# broker's URL when that is Redis, so that every worker and web process shares one count.
+_BROKER_URL = env_str("CELERY_BROKER_URL")
+REDIS_URL = env_str("REDIS_URL") or (
+    _BROKER_URL if _BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -266,11 +271,15 @@ OPENAI_BATCH_SIZE = env_int("OPENAI_BATCH_SIZE", 10, minimum=1)
 OPENAI_CONCURRENCY = env_int("OPENAI_CONCURRENCY", 4, minimum=1)
 OPENAI_TIMEOUT = env_int("OPENAI_TIMEOUT", 30, minimum=1)
 OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
+# The provider's limits, shared by every process through REDIS_URL (0: no limit). Set them a
+# little under the provider's own: a request reaches it a few milliseconds after release.
+OPENAI_REQUESTS_PER_MINUTE = env_int("OPENAI_REQUESTS_PER_MINUTE", 0, minimum=0)
+OPENAI_TOKENS_PER_MINUTE = env_int("OPENAI_TOKENS_PER_MINUTE", 0, minimum=0)
 
 # --- Background runs (Celery) ---------------------------------------------------------------
 # With a broker, POST /score/ queues the run for workers (202); without one (a laptop), runs
 # execute in the request as before.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_BROKER_URL = _BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.facts import LeadFacts, OfferFacts
+from scoring.ratelimit import RateLimiter, RateLimitUnavailable, get_llm_rate_limiter
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -54,6 +55,12 @@ BREAKER_THRESHOLD = 5
 RETRY_AFTER_CAP = 30.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 20.0
+# A request's tokens as the rate limiter counts them, estimated before sending: JSON and
+# English average about 4 characters a token, and one answer (id, intent, one or two
+# sentences) about 80 tokens. Close to what providers count, so the tokens-per-minute limit
+# neither leaves capacity idle nor lets a run exceed it by much.
+CHARS_PER_TOKEN = 4
+OUTPUT_TOKENS_PER_LEAD = 80
 
 DATA_OPEN = "<<<LEADS_JSON"
 DATA_CLOSE = "LEADS_JSON>>>"
@@ -166,10 +173,13 @@ class OpenAIClassifier:
         breaker_threshold: int = BREAKER_THRESHOLD,
         fallback: Classifier | None = None,
         sleep: Sleep = time.sleep,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         """Configure from the keyword arguments, each defaulting to its OPENAI_* setting.
 
-        Raises ImproperlyConfigured when no API key is set or a number is out of range.
+        `rate_limiter` is waited on before every request; by default the one that settings
+        describe (`get_llm_rate_limiter`), none when no limit is set. Raises
+        ImproperlyConfigured when no API key is set or a number is out of range.
         """
         api_key = api_key if api_key is not None else getattr(settings, "OPENAI_API_KEY", "")
         if not api_key:
@@ -192,6 +202,9 @@ class OpenAIClassifier:
             raise ImproperlyConfigured("OPENAI_TIMEOUT must be a positive number of seconds.")
         self.breaker_threshold = breaker_threshold
         self.sleep = sleep
+        self.rate_limiter = (
+            rate_limiter if rate_limiter is not None else get_llm_rate_limiter(api_key=api_key)
+        )
         self._fallback = fallback
         # The SDK's own retries are off: ours honour Retry-After with a cap, count retries for
         # the run summary and re-ask only for the leads that got no valid answer.
@@ -322,12 +335,18 @@ class OpenAIClassifier:
     ) -> tuple[dict[int, Classification], dict[int, str]]:
         """Ask once for `leads`; return valid answers and per-lead problems, by id in `leads`."""
         json_mode = self._json_mode
+        messages = build_messages(offer, leads)
+        if self.rate_limiter is not None:
+            try:
+                self.rate_limiter.acquire(estimate_tokens(messages, len(leads)))
+            except RateLimitUnavailable as exc:
+                raise _RequestFailed("rate limiter unavailable", retryable=True) from exc
         self._add(requests_made=1)
         started = time.monotonic()
         try:
             completion = self._client.chat.completions.create(
                 model=self.model,
-                messages=build_messages(offer, leads),
+                messages=messages,
                 response_format=JSON_OBJECT_FORMAT if json_mode else JSON_SCHEMA_FORMAT,
             )
         except openai.APIStatusError as exc:
@@ -482,6 +501,14 @@ def build_messages(
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": f"{USER_PREAMBLE}\n{DATA_OPEN}\n{block}\n{DATA_CLOSE}"},
     ]
+
+
+def estimate_tokens(messages: Sequence[ChatCompletionMessageParam], leads: int) -> int:
+    """Return the tokens a request for `leads` leads is expected to use, prompt and answer."""
+    chars = sum(
+        len(content) for message in messages if isinstance(content := message.get("content"), str)
+    )
+    return chars // CHARS_PER_TOKEN + OUTPUT_TOKENS_PER_LEAD * leads
 
 
 def parse_answers(
