@@ -1,0 +1,386 @@
+"""Workspace isolation: another workspace's ids answer 404 everywhere, lists never show its rows,
+and every endpoint found in the URL configuration refuses requests without a key."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from leads.models import Lead, Upload
+from leadscoring.api.errors import page_not_found
+from offers.models import Offer
+from scoring.models import ScoreResult, ScoringRun
+from tests.factories import LeadFactory, OfferFactory, UploadFactory
+
+HEADER = "name,role,company,industry,location,linkedin_bio"
+A_ROWS = [
+    "Alpha Anders,VP Sales,Alphaco One,SaaS,Austin,Hiring SDRs.",
+    "Alpha Berg,CTO,Alphaco Two,Fintech,Berlin,Evaluating tools.",
+    "Alpha Chen,Intern,Alphaco Three,Retail,Lyon,Student.",
+]
+# Bravo's file repeats one of Alpha's people: duplicates are found within a workspace only.
+B_ROWS = ["Bravo Diaz,Head of Growth,Bravoco,SaaS,Madrid,Scaling.", A_ROWS[0]]
+OFFER = {
+    "name": "AI Outreach Automation",
+    "value_props": ["24/7 outreach"],
+    "ideal_use_cases": ["B2B SaaS mid-market"],
+}
+NOT_FOUND = {
+    "type": "client_error",
+    "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+}
+NOT_AUTHENTICATED = {
+    "type": "client_error",
+    "errors": [
+        {
+            "code": "not_authenticated",
+            "detail": "Authentication credentials were not provided.",
+            "attr": None,
+        }
+    ],
+}
+# An id no object will ever have in a test database.
+UNKNOWN_ID = 987_654_321_987
+
+
+@pytest.fixture(autouse=True)
+def heuristic_provider(settings):
+    settings.AI_PROVIDER = "heuristic"
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What one workspace created through the API, by id."""
+
+    offer: int
+    upload: int
+    leads: list[int]
+    run: int
+    results: list[int]
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        return {
+            "offer_id": self.offer,
+            "upload_id": self.upload,
+            "lead_id": self.leads[0],
+            "lead_ids": self.leads,
+            "run_id": self.run,
+            "result_id": self.results[0] if self.results else 0,
+        }
+
+
+def create_through_the_api(client: APIClient, rows: list[str], *, scored: bool = True) -> Owned:
+    offer = client.post("/offer/", OFFER, format="json")
+    data = "\n".join([HEADER, *rows]).encode()
+    file = SimpleUploadedFile("leads.csv", data, content_type="text/csv")
+    upload = client.post("/leads/upload/", {"file": file}, format="multipart")
+    assert (offer.status_code, upload.status_code) == (201, 201)
+    assert upload.json()["created"] == len(rows)
+    offer_id, upload_id = offer.json()["id"], upload.json()["id"]
+    leads = [lead["id"] for lead in client.get(f"/leads/?upload_id={upload_id}").json()]
+    if not scored:
+        return Owned(offer_id, upload_id, leads, run=0, results=[])
+    run = client.post("/score/", {"offer_id": offer_id, "upload_id": upload_id}, format="json")
+    assert run.status_code == 200, run.content
+    results = client.get(f"/results/?run_id={run.json()['id']}").json()
+    assert len(results) == len(rows)
+    return Owned(offer_id, upload_id, leads, run.json()["id"], [r["id"] for r in results])
+
+
+@pytest.fixture
+def alpha(api) -> Owned:
+    owned = create_through_the_api(api, A_ROWS)
+    # Still running as far as the API can tell: a cancel that got through would show.
+    ScoringRun.objects.filter(pk=owned.run).update(status=ScoringRun.Status.RUNNING)
+    return owned
+
+
+@pytest.fixture
+def bravo(other_api) -> Owned:
+    """Bravo's own offer and upload, unscored: enough to name in Bravo's requests."""
+    return create_through_the_api(other_api, B_ROWS, scored=False)
+
+
+@pytest.fixture
+def bravo_scored(other_api) -> Owned:
+    return create_through_the_api(other_api, B_ROWS)
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of every workspace's offers, uploads, leads, runs and results."""
+    models = (Offer, Upload, Lead, ScoringRun, ScoreResult)
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
+
+
+# --- another workspace's ids ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A request by Bravo naming one of Alpha's objects."""
+
+    id: str
+    method: str
+    path: str
+    body: Callable[[dict, dict], dict] | None = None  # (alpha ids, bravo ids) -> JSON body
+
+
+NOT_YOURS = [
+    Probe("get-offer", "get", "/offer/{offer_id}/"),
+    Probe("patch-offer", "patch", "/offer/{offer_id}/", lambda a, b: {"name": "Hijacked"}),
+    Probe("delete-offer", "delete", "/offer/{offer_id}/"),
+    Probe("get-lead", "get", "/leads/{lead_id}/"),
+    Probe("delete-lead", "delete", "/leads/{lead_id}/"),
+    Probe("get-upload", "get", "/leads/uploads/{upload_id}/"),
+    Probe("delete-upload", "delete", "/leads/uploads/{upload_id}/"),
+    Probe("get-run", "get", "/score/runs/{run_id}/"),
+    # Alpha's run is running: a cancel that got through would change it.
+    Probe("cancel-run", "post", "/score/runs/{run_id}/cancel/"),
+    Probe("get-result", "get", "/results/{result_id}/"),
+    Probe("score-their-offer", "post", "/score/", lambda a, b: {"offer_id": a["offer_id"]}),
+    Probe(
+        "score-their-offer-dry-run",
+        "post",
+        "/score/",
+        lambda a, b: {"offer_id": a["offer_id"], "dry_run": True},
+    ),
+    Probe(
+        "score-their-offer-with-own-upload",
+        "post",
+        "/score/",
+        lambda a, b: {"offer_id": a["offer_id"], "upload_id": b["upload_id"]},
+    ),
+    Probe(
+        "score-their-upload",
+        "post",
+        "/score/",
+        lambda a, b: {"offer_id": b["offer_id"], "upload_id": a["upload_id"]},
+    ),
+    Probe("results-by-their-offer", "get", "/results/?offer_id={offer_id}"),
+    Probe("results-by-their-run", "get", "/results/?run_id={run_id}"),
+    Probe("results-by-their-upload", "get", "/results/?upload_id={upload_id}"),
+    Probe("export-by-their-offer", "get", "/results/export/?offer_id={offer_id}"),
+    Probe("export-by-their-run", "get", "/results/export/?run_id={run_id}"),
+    Probe("export-by-their-upload", "get", "/results/export/?upload_id={upload_id}"),
+    Probe("leads-by-their-upload", "get", "/leads/?upload_id={upload_id}"),
+]
+
+
+def send(client: APIClient, probe: Probe, a: dict, b: dict):
+    path = probe.path.format(**a)
+    if probe.body is None:
+        return getattr(client, probe.method)(path)
+    return getattr(client, probe.method)(path, probe.body(a, b), format="json")
+
+
+def unknown_ids() -> dict:
+    ids = dict.fromkeys(["offer_id", "upload_id", "lead_id", "run_id", "result_id"], UNKNOWN_ID)
+    return {**ids, "lead_ids": [UNKNOWN_ID]}
+
+
+@pytest.mark.parametrize("probe", NOT_YOURS, ids=lambda p: p.id)
+def test_another_workspace_ids_answer_404_like_unknown_ids_and_change_nothing(
+    other_api, alpha, bravo, probe
+):
+    before = snapshot()
+
+    response = send(other_api, probe, alpha.ids, bravo.ids)
+    unknown = send(other_api, probe, unknown_ids(), bravo.ids)
+
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == NOT_FOUND
+    # Indistinguishable from an id that does not exist: no oracle for Alpha's ids.
+    assert (unknown.status_code, unknown.json()) == (404, NOT_FOUND)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("mine", [False, True], ids=["theirs-only", "with-one-of-mine"])
+def test_scoring_another_workspace_lead_ids_answers_400_naming_them(other_api, alpha, bravo, mine):
+    lead_ids = [*([bravo.leads[0]] if mine else []), *alpha.leads]
+    before = snapshot()
+
+    response = other_api.post(
+        "/score/", {"offer_id": bravo.offer, "lead_ids": lead_ids}, format="json"
+    )
+
+    shown = ", ".join(map(str, alpha.leads))
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "validation_error",
+        "errors": [
+            {"code": "not_found", "detail": f"Unknown lead id(s): {shown}.", "attr": "lead_ids"}
+        ],
+    }
+    assert snapshot() == before
+
+
+# --- lists and exports ------------------------------------------------------------------------
+
+
+def export_rows(response) -> list[dict]:
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_every_list_and_export_of_a_workspace_holds_only_its_own_rows(
+    other_api, alpha, bravo_scored
+):
+    bravo = bravo_scored
+    offers = other_api.get("/offer/")
+    uploads = other_api.get("/leads/uploads/")
+    leads = other_api.get("/leads/")
+    runs = other_api.get("/score/runs/")
+    results = other_api.get("/results/")
+    searched = other_api.get("/results/?q=Alpha")
+    exported = export_rows(other_api.get("/results/export/"))
+
+    assert [o["id"] for o in offers.json()] == [bravo.offer]
+    assert [u["id"] for u in uploads.json()] == [bravo.upload]
+    assert sorted(lead["id"] for lead in leads.json()) == sorted(bravo.leads)
+    assert [r["id"] for r in runs.json()] == [bravo.run]
+    assert sorted(r["id"] for r in results.json()) == sorted(bravo.results)
+    # The one name both files share matches Bravo's own lead, never Alpha's.
+    assert [r["lead_id"] for r in searched.json()] == [bravo.leads[1]]
+    assert sorted(int(row["lead_id"]) for row in exported) == sorted(bravo.leads)
+    assert {(row["offer_id"], row["run_id"]) for row in exported} == {
+        (str(bravo.offer), str(bravo.run))
+    }
+    counts = [r["X-Total-Count"] for r in (offers, uploads, leads, runs, results)]
+    assert counts == ["1", "1", "2", "1", "2"]
+
+
+# --- every endpoint needs a key ---------------------------------------------------------------
+
+# The only routes that answer without a key, by URL name.
+PUBLIC = {"index", "health", "schema", "docs"}
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        regex = pattern.pattern.regex.pattern.removeprefix("^")
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern, "app_name", None) == "admin":
+                continue  # Django's admin: staff sessions, not API keys
+            yield from _routes(pattern.url_patterns, prefix + regex)
+        elif pattern.callback is not page_not_found:  # the JSON 404 for unknown paths
+            yield prefix + regex, pattern
+
+
+def _path_template(regex: str) -> str:
+    """'offer/(?P<offer_id>[0-9]{1,18})/?$' -> '/offer/{offer_id}/'."""
+    template = _GROUP.sub(lambda m: "{" + m.group(1) + "}", regex)
+    template = template.removesuffix("$").removesuffix("/?")
+    assert re.fullmatch(r"[\w/{}-]*", template), f"teach this test the route {regex!r}"
+    return "/" + template + "/" if template else "/"
+
+
+def _methods(view: Any) -> list[str]:
+    assert hasattr(view, "view_class"), f"teach this test the function view {view!r}"
+    view_class = view.view_class
+    allowed = [m for m in METHODS if m != "head" and hasattr(view_class, m)]
+    return sorted(allowed + (["head"] if "get" in allowed else []))
+
+
+ROUTES = [
+    (pattern.name, _path_template(regex), pattern)
+    for regex, pattern in _routes(get_resolver().url_patterns)
+]
+PROTECTED = [
+    (method, template)
+    for name, template, pattern in ROUTES
+    if name not in PUBLIC
+    for method in _methods(pattern.callback)
+]
+
+
+def test_the_route_enumeration_finds_every_known_endpoint_and_each_public_one():
+    names = {name for name, _, _ in ROUTES}
+    assert names >= PUBLIC
+    assert {
+        "offer-list",
+        "offer-detail",
+        "leads-upload",
+        "upload-list",
+        "upload-detail",
+        "lead-list",
+        "lead-detail",
+        "score",
+        "run-list",
+        "run-detail",
+        "run-cancel",
+        "result-list",
+        "result-export",
+        "result-detail",
+    } <= names
+    assert ("post", "/score/runs/{run_id}/cancel/") in PROTECTED
+    assert ("delete", "/offer/{offer_id}/") in PROTECTED
+
+
+def anonymous_request(client: APIClient, method: str, path: str, ids: dict):
+    if method in ("post", "put", "patch") and path == "/leads/upload/":
+        data = "\n".join([HEADER, "Zed Zu,CTO,Zedco,SaaS,Oslo,Bio."]).encode()
+        return getattr(client, method)(path, data=data, content_type="text/csv")
+    if method in ("post", "put", "patch"):
+        # A body that would succeed with a key, so that a missing check would show as a write.
+        body = (
+            {**OFFER, "offer_id": ids["offer_id"]}
+            if path != "/score/"
+            else {"offer_id": ids["offer_id"]}
+        )
+        return getattr(client, method)(path, body, format="json")
+    return getattr(client, method)(path)
+
+
+@pytest.fixture
+def existing(api, workspace) -> dict:
+    """Ids of real objects of every kind, so that a 404 cannot pass for the refusal."""
+    offer = OfferFactory(workspace=workspace)
+    lead = LeadFactory(upload=UploadFactory(workspace=workspace))
+    run = api.post("/score/", {"offer_id": offer.id}, format="json").json()["id"]
+    result = ScoreResult.objects.get(run_id=run)
+    return {
+        "offer_id": offer.id,
+        "upload_id": lead.upload_id,
+        "lead_id": lead.id,
+        "run_id": run,
+        "result_id": result.id,
+    }
+
+
+@pytest.mark.parametrize(("method", "template"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_every_protected_endpoint_answers_401_without_a_key(anon, existing, method, template):
+    missing = set(re.findall(r"{(\w+)}", template)) - set(existing)
+    assert not missing, f"give the `existing` fixture an object for {missing}"
+    path = template.format(**existing)
+    before = snapshot()
+
+    response = anonymous_request(anon, method, path, existing)
+
+    assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"] == "Api-Key"
+    if method != "head":
+        assert response.json() == NOT_AUTHENTICATED
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "template", sorted(t for n, t, _ in ROUTES if n in PUBLIC), ids=lambda t: f"get {t}"
+)
+def test_public_endpoints_answer_without_a_key(anon, db, template):
+    response = anon.get(template)
+
+    assert response.status_code == 200
