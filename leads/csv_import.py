@@ -25,9 +25,10 @@ COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
 SHORT_LIMIT = 300
 BIO_LIMIT = 5000
 FIELD_LIMITS = {c: BIO_LIMIT if c == "linkedin_bio" else SHORT_LIMIT for c in COLUMNS}
-# The csv module keeps a whole field in memory; bound it well above any valid field so an
-# unterminated quote is reported as such instead of swallowing a whole large file.
-MAX_FIELD_CHARS = 4 * 1024 * 1024
+# The csv module refuses fields longer than its limit. Above any upload size: an over-long
+# field is its row's problem (rejected with its length), and an unterminated quote is
+# reported as such at the end of the file; the upload limit bounds the memory either way.
+MAX_FIELD_CHARS = 256 * 1024 * 1024
 MAX_ERRORS_REPORTED = 100
 # Enough of the file to recognise binaries and UTF-16 without a BOM.
 SNIFF_BYTES = 64 * 1024

@@ -25,6 +25,16 @@ from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 
+# Room for a multipart body's boundaries and part headers around a file of the largest size.
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+
+
+def safe_filename(name: str) -> str:
+    """Return the base name of an uploaded file's name, without control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable()).strip()[:255]
+
+
 UPLOAD_RESPONSE_EXAMPLE = {
     "id": 7,
     "upload_id": 7,
@@ -84,6 +94,7 @@ class LeadUploadView(APIView):
                 "required": ["file"],
             },
             "text/csv": {"type": "string", "format": "binary"},
+            "application/csv": {"type": "string", "format": "binary"},
         },
         responses={
             201: UploadSerializer,
@@ -110,7 +121,9 @@ class LeadUploadView(APIView):
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > settings.MAX_UPLOAD_BYTES:
+        # The multipart envelope (boundaries, part headers) comes on top of the file itself,
+        # whose own size is checked once parsed.
+        if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
             raise PayloadTooLarge(too_large_message())
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -125,7 +138,7 @@ class LeadUploadView(APIView):
             upload = leads_import_csv(
                 workspace=request_workspace(request),
                 file=file.file,
-                filename=query.validated_data.get("filename") or file.name or "",
+                filename=safe_filename(query.validated_data.get("filename") or file.name or ""),
                 size_bytes=file.size or 0,
                 strict=query.validated_data["strict"],
                 max_rows=settings.MAX_UPLOAD_ROWS,
@@ -154,7 +167,7 @@ class UploadListView(APIView):
         summary="List uploads, newest first",
         parameters=PAGINATION_PARAMETERS,
         responses={200: UploadSerializer(many=True)},
-        examples=[OpenApiExample("Uploads", value=[UPLOAD_RESPONSE_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Uploads", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         paginator = HeaderPagination()
@@ -192,7 +205,7 @@ class LeadListView(APIView):
         summary="List leads in upload order",
         parameters=[LeadFilterSerializer, *PAGINATION_PARAMETERS],
         responses={200: LeadSerializer(many=True)},
-        examples=[OpenApiExample("Leads", value=[LEAD_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Leads", value=LEAD_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         workspace = request_workspace(request)

@@ -203,7 +203,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["leadscoring.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "leadscoring.api.pagination.HeaderPagination",
     "DEFAULT_THROTTLE_CLASSES": ["leadscoring.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
@@ -213,9 +213,16 @@ REST_FRAMEWORK = {
 
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "leadscoring.api.errors.ApiExceptionHandler",
-    # Documented on every endpoint that can answer them; 409, 413 and 503 are declared by
-    # the endpoints that raise them (see leadscoring/api/errors.py).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "404", "405", "406", "415", "429", "500"],
+    # Documented on every endpoint; 409 and 413 are declared by the endpoints that raise them
+    # (see leadscoring/api/errors.py).
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "404", "405", "406", "415", "429", "500", "503"],
+    # Schema only. One 400 shape for every endpoint: the library's default enumerates each
+    # field's names and codes, narrower than what the API answers (list items, unknown fields,
+    # codes such as not_found or invalid_csv). 503: any endpoint while the database is down.
+    "ERROR_SCHEMAS": {
+        "400": "leadscoring.api.errors.BadRequestErrorResponseSerializer",
+        "503": "leadscoring.api.errors.ErrorResponseSerializer",
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -236,7 +243,10 @@ SPECTACULAR_SETTINGS = {
         },
         "IntentEnum": "scoring.models.Intent",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "leadscoring.api.schema.document_input_rules",
+    ],
     "PREPROCESSING_HOOKS": ["leadscoring.api.routes.strip_optional_slash"],
 }
 

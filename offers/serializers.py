@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -9,13 +10,43 @@ from rest_framework import serializers
 from offers.models import Offer
 
 MAX_ITEMS = 50
+# C0 and C1 control characters (tab and line breaks included).
+_CONTROL = re.compile(r"[\x01-\x1f\x7f-\x9f]")
 MAX_ITEM_CHARS = 500
 MAX_INDUSTRY_CHARS = 100
 
 
+class BoundedListField(serializers.ListField):
+    """A list whose length is checked before its items: 100,000 bad items give one error,
+    not 100,000."""
+
+    def to_internal_value(self, data: Any) -> list:
+        if isinstance(data, list) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse text holding control characters (NUL, escapes, line breaks): labels are one line."""
+    if _CONTROL.search(value):
+        raise serializers.ValidationError(
+            "Control characters are not allowed.", "control_characters"
+        )
+
+
+def _text(max_chars: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_chars,
+        allow_blank=False,
+        trim_whitespace=True,
+        validators=[no_control_characters],
+        **kwargs,
+    )
+
+
 def _text_list(*, required: bool, max_chars: int, min_length: int) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.CharField(max_length=max_chars, allow_blank=False, trim_whitespace=True),
+    return BoundedListField(
+        child=_text(max_chars),
         min_length=min_length,
         max_length=MAX_ITEMS,
         required=required,
@@ -36,7 +67,7 @@ class RejectUnknownFieldsMixin:
 
 
 class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
-    name = serializers.CharField(min_length=1, max_length=200, trim_whitespace=True)
+    name = _text(200, min_length=1)
     value_props = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     ideal_use_cases = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     icp_industries = _text_list(required=False, max_chars=MAX_INDUSTRY_CHARS, min_length=0)

@@ -60,7 +60,7 @@ class OfferListCreateView(APIView):
         summary="List offers, newest first",
         responses={200: OfferSerializer(many=True)},
         parameters=PAGINATION_PARAMETERS,
-        examples=[OpenApiExample("Offers", value=[OFFER_RESPONSE_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Offers", value=OFFER_RESPONSE_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         paginator = HeaderPagination()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
-from offers.serializers import RejectUnknownFieldsMixin
+from offers.serializers import BoundedListField, RejectUnknownFieldsMixin
 from scoring.callbacks import CallbackRefused, check_callback_url
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.selectors import RESULT_ORDERINGS, ResultFilters
@@ -46,7 +46,7 @@ class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     upload_id = StrictIntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Only the leads of this upload."
     )
-    lead_ids = serializers.ListField(
+    lead_ids = BoundedListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         min_length=1,

@@ -10,8 +10,15 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -110,6 +117,29 @@ RESULT_EXAMPLE = {
 }
 
 
+ESTIMATE_EXAMPLE = {
+    "dry_run": True,
+    "offer_id": 1,
+    "provider": "openai",
+    "model": "gpt-4o-mini",
+    "leads": 28,
+    "cached": 8,
+    "llm_calls": 2,
+    "estimated_tokens": 9400,
+    "max_llm_calls": 10000,
+}
+
+
+@extend_schema_serializer(component_name="Run")
+class RunSchemaSerializer(RunSerializer):
+    """Schema only: a run as RunSerializer renders it."""
+
+    # The model's URLField would document a `uri`, but a run without a callback has "".
+    callback_url = serializers.CharField(
+        read_only=True, help_text="Where the run is POSTed when it ends; empty for none."
+    )
+
+
 class ScoreView(APIView):
     throttle_scope = "score"
 
@@ -124,13 +154,16 @@ class ScoreView(APIView):
         request=ScoreRequestSerializer,
         responses={
             200: OpenApiResponse(
-                RunSerializer,
+                PolymorphicProxySerializer(
+                    component_name="RunOrEstimate",
+                    serializers=[RunSchemaSerializer, EstimateSerializer],
+                    resource_type_field_name=None,
+                ),
                 description="The finished run (in-process mode, without a broker), the run "
-                "already in progress for the same offer and leads, or with dry_run the estimate "
-                "(EstimateSerializer).",
+                "already in progress for the same offer and leads, or with dry_run the estimate.",
             ),
             202: OpenApiResponse(
-                RunSerializer,
+                RunSchemaSerializer,
                 description="Queued for the workers (CELERY_BROKER_URL set); follow Location.",
             ),
             503: OpenApiResponse(
@@ -145,7 +178,22 @@ class ScoreView(APIView):
             OpenApiExample(
                 "Some leads", value={"offer_id": 1, "lead_ids": [1, 2, 3]}, request_only=True
             ),
+            OpenApiExample(
+                "Estimate only", value={"offer_id": 1, "dry_run": True}, request_only=True
+            ),
             OpenApiExample("Finished run", value=RUN_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Estimate", value=ESTIMATE_EXAMPLE, response_only=True, status_codes=[200]
+            ),
+        ],
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                str,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The queued run, e.g. `/score/runs/3/`.",
+            )
         ],
     )
     def post(self, request: Request) -> Response:
@@ -237,7 +285,7 @@ class RunCancelView(APIView):
         description="No further chunk starts; results already stored stay.",
         request=None,
         responses={
-            200: RunSerializer,
+            200: RunSchemaSerializer,
             409: OpenApiResponse(ErrorResponseSerializer, description="The run has ended."),
         },
         examples=[
@@ -262,8 +310,8 @@ class RunListView(APIView):
         operation_id="runs_list",
         summary="List scoring runs, newest first",
         parameters=PAGINATION_PARAMETERS,
-        responses={200: RunSerializer(many=True)},
-        examples=[OpenApiExample("Runs", value=[RUN_EXAMPLE], response_only=True)],
+        responses={200: RunSchemaSerializer(many=True)},
+        examples=[OpenApiExample("Runs", value=RUN_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         paginator = HeaderPagination()
@@ -275,7 +323,7 @@ class RunDetailView(APIView):
     @extend_schema(
         operation_id="runs_retrieve",
         summary="Show a scoring run and its progress",
-        responses={200: RunSerializer},
+        responses={200: RunSchemaSerializer},
         examples=[OpenApiExample("Run", value=RUN_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, run_id: int) -> Response:
@@ -304,7 +352,7 @@ class ResultListView(APIView):
         summary="List current results, best score first",
         parameters=[ResultFilterSerializer, *PAGINATION_PARAMETERS],
         responses={200: ResultSerializer(many=True)},
-        examples=[OpenApiExample("Results", value=[RESULT_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Results", value=RESULT_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         workspace = request_workspace(request)

@@ -299,9 +299,6 @@ CSV_CASES = [
         rows=(2, 1, 0, 1),
         row_error=(2, "linkedin_bio", "linkedin_bio is 5242880 characters long"),
         why="README: a field over its limit rejects the row; the upload goes on.",
-        bug="a field over 4 MiB (csv_import.MAX_FIELD_CHARS) sinks the whole file with 400 "
-        "'A field starting on line 2 runs past 4194304 characters: probably an unterminated "
-        "quote.' although the file has no quote; README lists no such whole-file error.",
     ),
     Hostile(
         "lone-cr-line-endings",
@@ -445,9 +442,6 @@ CSV_CASES = [
         row_error=(3, "linkedin_bio", "linkedin_bio is"),
         settings=ONE_MB_LIMIT,
         why="The limit is the largest upload; a raw body of that size is accepted.",
-        bug="the view compares the whole multipart body (file + boundaries) with the limit, so a "
-        "file of exactly MAX_UPLOAD_BYTES answers 413 'The file is larger than the 1 MB upload "
-        "limit.' while the same bytes as a raw body answer 201.",
     ),
     Hostile(
         "empty-multipart-field",
@@ -476,9 +470,6 @@ CSV_CASES = [
         rows=(1, 1, 0, 0),
         echo={"filename": "passwd.csv"},
         why="The same name should be recorded the same way, whichever way it came.",
-        bug="?filename= is recorded verbatim ('../../etc/passwd.csv', and 'a\\r\\nb.csv' with "
-        "its CR LF) while a multipart filename is reduced to its base name; a client saving "
-        "files under upload names would follow the path.",
     ),
     Hostile(
         "nul-in-filename-query",
@@ -686,8 +677,6 @@ JSON_CASES = [
         post_raw("/offer/", NESTED_10000),
         "JSON parse error",
         "Unparseable for this service: 400, never a crash.",
-        bug="json's RecursionError (from about 1,000 levels) is not a ValueError, so DRF's "
-        "JSONParser lets it through and the request answers 500.",
     ),
     parse_error(
         "nested-10000-lists-score",
@@ -695,7 +684,6 @@ JSON_CASES = [
         post_raw("/score/", NESTED_10000),
         "JSON parse error",
         "Unparseable for this service: 400, never a crash.",
-        bug="as above: 500 from RecursionError in the JSON parser.",
     ),
     Hostile(
         "ten-mb-json-body",
@@ -706,9 +694,6 @@ JSON_CASES = [
         None,
         "too large",
         why="Larger than the request size Django reads into memory (2.5 MB): 413.",
-        bug="Django raises RequestDataTooBig (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) when DRF "
-        "reads the body; the error handler turns it into 500 'Server Error (500)'. Any JSON "
-        "body over 2.5 MB on any endpoint answers 500.",
     ),
     Hostile(
         "two-mb-name",
@@ -800,13 +785,11 @@ JSON_CASES = [
         "POST /offer/ value_props of 12,000 blank strings",
         post_json("/offer/", lambda ctx: {**OFFER, "value_props": [""] * 12_000}),
         400,
-        "blank",
-        "value_props.0",
-        "may not be blank",
-        max_errors=100,
-        why="Errors are listed per item, but boundedly (as unknown fields: 20; CSV rows: 100).",
-        bug="one error per item, unbounded: 12,000 errors here; 100,000 blank items give an "
-        "8.4 MB answer to a 0.4 MB request (x20) and take 10 s to render.",
+        "max_length",
+        "value_props",
+        "no more than 50 elements",
+        max_errors=1,
+        why="The length is checked before the items: one error, not 12,000.",
     ),
     Hostile(
         "lead-ids-12000-strings",
@@ -818,8 +801,6 @@ JSON_CASES = [
         "no more than 10000 elements",
         max_errors=100,
         why="At most 10,000 ids; the error list stays small.",
-        bug="each item is validated and reported before the length: 12,000 errors here "
-        "(100,000 items: 8.3 MB, 10 s).",
     ),
     Hostile(
         "nul-in-offer-name",
@@ -858,9 +839,11 @@ JSON_CASES = [
         "control-characters-in-offer-name",
         "POST /offer/ name with BEL and an ANSI escape",
         offer_with(name="AI\x07\x1b[31mOutreach"),
-        201,
-        writes={"offers": 1},
-        why="Not forbidden for offers (README sets only a length); stored as sent, JSON-escaped.",
+        400,
+        "control_characters",
+        "name",
+        "Control characters are not allowed.",
+        why="Offer texts are one-line labels, like CSV fields: control characters are refused.",
     ),
     Hostile(
         "unknown-json-field-offer",
@@ -1177,19 +1160,15 @@ AUTH_CASES = [
         "authorization-nul",
         "Authorization: Api-Key abc\\x00def",
         "Api-Key abc\x00def",
-        INVALID_KEY,
-        "A NUL in the key is just a wrong key.",
-        bug="on PostgreSQL the key's prefix goes to the database with its NUL: psycopg2 raises "
-        "ValueError('A string literal cannot contain NUL (0x00) characters.') and the request "
-        "answers 500 (gunicorn 27 refuses such a header itself; other servers pass it).",
-        bug_on="postgresql",
+        MALFORMED,
+        "Control characters are never part of a key: malformed, refused before any lookup.",
     ),
     unauthorised(
         "authorization-crlf",
         "Authorization: Api-Key abc\\r\\nX-Injected: 1",
         "Api-Key abc\r\nX-Injected: 1",
-        INVALID_KEY,
-        "Line breaks are not header injection here.",
+        MALFORMED,
+        "Line breaks are not header injection here: a malformed key.",
     ),
     unauthorised(
         "authorization-bearer-10-kb",

@@ -42,6 +42,8 @@ class ApiKeyAuthentication(BaseAuthentication):
                 return _seen(request, WorkspaceUser(workspace)), None
             return None
         key = self.key_parser.get_from_authorization(request)
+        if key and not key.strip().isprintable():
+            key = None  # control characters (NUL...) are never part of a key
         if not key:
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: expected 'Api-Key <key>'."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
@@ -50,6 +52,17 @@ class ErrorResponseSerializer(serializers.Serializer):
     errors = ErrorSerializer(many=True)
 
 
+class BadRequestErrorResponseSerializer(serializers.Serializer):
+    """`validation_error`: one entry per problem, `attr` naming the field (`lead_ids.3` for an
+    item of a list, `non_field_errors` or null for the request as a whole). `client_error`: a
+    body that cannot be parsed."""
+
+    # Schema only (DRF_STANDARDIZED_ERRORS["ERROR_SCHEMAS"]): the library's default 400 schema
+    # enumerates each field's names and codes, narrower than what the API answers.
+    type = serializers.ChoiceField(choices=["validation_error", "client_error"])
+    errors = ErrorSerializer(many=True)
+
+
 def error_body(*, status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
     """Return an error body in the API's one shape."""
     kind = "server_error" if status_code >= 500 else "client_error"
@@ -86,4 +99,10 @@ class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DatabaseUnavailableErrors):
             return ServiceUnavailable("The database is unavailable; try again shortly.")
+        if isinstance(exc, RequestDataTooBig):
+            return PayloadTooLarge(
+                "The request body is too large: more than "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+                "(CSV files go to POST /leads/upload/)."
+            )
         return super().convert_known_exceptions(exc)

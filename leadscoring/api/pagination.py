@@ -100,4 +100,20 @@ PAGINATION_PARAMETERS = [
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
         description=f"Items per page, 1-{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
     ),
+    # Response headers of the page (the body is a bare array).
+    OpenApiParameter(
+        "Link",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="RFC 8288 links to the `first`, `last`, `prev` and `next` pages, e.g. "
+        '`<https://host/offer/?page=2>; rel="next"`.',
+    ),
+    OpenApiParameter(
+        "X-Total-Count",
+        int,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="How many items there are across all pages.",
+    ),
 ]

@@ -405,13 +405,13 @@ def test_an_unterminated_quote_at_the_end_of_the_file_names_its_starting_line():
     assert error.message == "Unterminated quoted field starting on line 52: a '\"' is never closed."
 
 
-def test_a_field_running_past_the_csv_field_limit_is_a_format_error():
+def test_a_quote_left_open_over_megabytes_is_reported_as_unterminated():
     data = csv_bytes(HEADER, AVA) + b'Zed,CTO,Acme,SaaS,Austin,"' + b"x" * (5 * 1024 * 1024)
 
     error = format_error(data + csv_bytes(BEN))
 
     assert error.message == (
-        "A field starting on line 3 runs past 4194304 characters: probably an unterminated quote."
+        "Unterminated quoted field starting on line 3: a '\"' is never closed."
     )
 
 
