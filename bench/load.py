@@ -83,14 +83,17 @@ class Client:
         headers = {"Authorization": f"Api-Key {self.key}"}
         if body is not None:
             headers["Content-Type"] = ctype
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-            return 0, b""
+        # A kept-alive connection the server closed meanwhile fails at once: like a real
+        # client, retry once on a new connection before counting an error.
+        for _attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        return 0, b""
 
     def act(self, action: str) -> tuple[int, bytes]:
         if action == "results":

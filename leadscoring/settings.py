@@ -258,9 +258,10 @@ MAX_UPLOAD_ROWS = env_int("LEADSCORING_MAX_UPLOAD_ROWS", 1_000_000, minimum=1)
 # Requests per API key, per scope ("N/second|minute|hour|day"; empty: unlimited). Counted in
 # the cache: shared by every process when REDIS_URL is set.
 THROTTLE_RATES = {
-    "api": env_str("LEADSCORING_API_RATE", "600/minute"),
-    "upload": env_str("LEADSCORING_UPLOAD_RATE", "30/minute"),
-    "score": env_str("LEADSCORING_SCORE_RATE", "30/minute"),
+    # Set but empty means unlimited, so os.environ.get rather than env_str.
+    "api": os.environ.get("LEADSCORING_API_RATE", "600/minute").strip(),
+    "upload": os.environ.get("LEADSCORING_UPLOAD_RATE", "30/minute").strip(),
+    "score": os.environ.get("LEADSCORING_SCORE_RATE", "30/minute").strip(),
 }
 
 # Final score (0-100) from which a lead's intent is High, and Medium.

@@ -34,8 +34,17 @@ def no_control_characters(value: str) -> None:
         )
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: 5 and 1.5 are refused, not turned into "5"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _text(max_chars: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         max_length=max_chars,
         allow_blank=False,
         trim_whitespace=True,

@@ -437,6 +437,14 @@ class CsvRenderer(BaseRenderer):
 class ResultExportView(APIView):
     renderer_classes = [JSONRenderer, CsvRenderer]
 
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Only GET streams CSV; anything else (OPTIONS, 405s) answers JSON, even when CSV
+        # was asked for.
+        if request.method != "GET" and isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are the one JSON error shape, labelled as JSON even when CSV was asked for.
         self.request.accepted_renderer = JSONRenderer()
