@@ -276,7 +276,8 @@ def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]
             if getattr(pattern, "app_name", None) == "admin":
                 continue  # Django's admin: staff sessions, not API keys
             yield from _routes(pattern.url_patterns, prefix + regex)
-        elif pattern.callback is not page_not_found:  # the JSON 404 for unknown paths
+        elif getattr(pattern.callback, "__wrapped__", pattern.callback) is not page_not_found:
+            # (the JSON 404 for unknown paths, csrf_exempt-wrapped, is not an endpoint)
             yield prefix + regex, pattern
 
 
