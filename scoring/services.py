@@ -50,6 +50,15 @@ class BrokerUnavailable(Exception):
     """The task broker (Redis) cannot be reached: background runs cannot be queued."""
 
 
+class TooManyLlmCalls(Exception):
+    """The run would make more LLM requests than LEADSCORING_MAX_LLM_CALLS_PER_RUN allows."""
+
+    def __init__(self, calls: int, cap: int) -> None:
+        super().__init__(f"{calls} LLM requests, more than {cap}")
+        self.calls = calls
+        self.cap = cap
+
+
 class RunNotActive(Exception):
     """The run has already ended."""
 
@@ -110,6 +119,55 @@ class Callback:
 
     url: str
     secret: str
+
+
+def run_start(
+    *,
+    workspace: Workspace,
+    offer: Offer,
+    upload: Upload | None = None,
+    lead_ids: Sequence[int] | None = None,
+    rescore: bool = False,
+    callback: Callback | None = None,
+) -> ScoringRun:
+    """Start scoring the selected leads: queue the run for the workers when a broker is
+    configured, else score it here; return the run (queued, or finished).
+
+    A run already in progress over the same leads is returned instead, unless `rescore`.
+    Raises NothingToScore, TooManyLlmCalls (before any spending), BrokerUnavailable (nothing
+    left behind) and ScoringFailed.
+    """
+    classifier = get_classifier()
+    estimate = run_estimate(
+        workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids, classifier=classifier
+    )
+    if not estimate["leads"]:
+        raise NothingToScore()
+    if estimate["llm_calls"] > settings.MAX_LLM_CALLS_PER_RUN:
+        raise TooManyLlmCalls(estimate["llm_calls"], settings.MAX_LLM_CALLS_PER_RUN)
+    background = bool(settings.CELERY_BROKER_URL)
+    if background:
+        broker_check()
+    run, created = run_create(
+        workspace=workspace,
+        offer=offer,
+        upload=upload,
+        lead_ids=lead_ids,
+        classifier=classifier,
+        background=background,
+        rescore=rescore,
+        callback=callback,
+    )
+    if not created:
+        return run
+    if background:
+        try:
+            run_enqueue(run=run)
+        except BrokerUnavailable:
+            run_discard(run=run)
+            raise
+        return run
+    return run_execute(run=run, classifier=classifier)
 
 
 def run_create(

@@ -31,7 +31,8 @@ from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUna
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 from offers.selectors import offer_get
 from scoring.classifiers import get_classifier
-from scoring.exports import csv_lines
+from scoring.exports import EXPORT_COLUMNS, csv_lines
+from scoring.facts import LEAD_FIELDS
 from scoring.selectors import (
     ResultFilters,
     result_count,
@@ -54,13 +55,10 @@ from scoring.services import (
     NothingToScore,
     RunNotActive,
     ScoringFailed,
-    broker_check,
+    TooManyLlmCalls,
     run_cancel,
-    run_create,
-    run_discard,
-    run_enqueue,
     run_estimate,
-    run_execute,
+    run_start,
 )
 
 RUN_EXAMPLE = {
@@ -215,51 +213,41 @@ class ScoreView(APIView):
                 raise ValidationError(
                     {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
                 )
-        selection = {"workspace": workspace, "offer": offer, "upload": upload, "lead_ids": lead_ids}
-        classifier = get_classifier()
-        estimate = run_estimate(**selection, classifier=classifier)
-        if not estimate["leads"]:
-            raise ValidationError(
-                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
-            )
         if data["dry_run"]:
-            return Response(EstimateSerializer(estimate).data)
-        if estimate["llm_calls"] > settings.MAX_LLM_CALLS_PER_RUN:
-            raise ValidationError(
-                ErrorDetail(
-                    f"This run would make {estimate['llm_calls']} LLM requests, more than the "
-                    f"{settings.MAX_LLM_CALLS_PER_RUN} allowed per run "
-                    "(LEADSCORING_MAX_LLM_CALLS_PER_RUN): score fewer leads at a time.",
-                    "too_many_llm_calls",
-                )
+            estimate = run_estimate(
+                workspace=workspace,
+                offer=offer,
+                upload=upload,
+                lead_ids=lead_ids,
+                classifier=get_classifier(),
             )
+            if not estimate["leads"]:
+                raise _nothing_to_score()
+            return Response(EstimateSerializer(estimate).data)
         callback = (
             Callback(data["callback_url"], data.get("callback_secret") or settings.CALLBACK_SECRET)
             if "callback_url" in data
             else None
         )
-        background = bool(settings.CELERY_BROKER_URL)
         try:
-            if background:
-                broker_check()
-            run, created = run_create(
-                **selection,
-                classifier=classifier,
-                background=background,
+            run = run_start(
+                workspace=workspace,
+                offer=offer,
+                upload=upload,
+                lead_ids=lead_ids,
                 rescore=data["rescore"],
                 callback=callback,
             )
-            if created and background:
-                try:
-                    run_enqueue(run=run)
-                except BrokerUnavailable:
-                    run_discard(run=run)
-                    raise
-            elif created:
-                run = run_execute(run=run, classifier=classifier)
         except NothingToScore:
+            raise _nothing_to_score() from None
+        except TooManyLlmCalls as exc:
             raise ValidationError(
-                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+                ErrorDetail(
+                    f"This run would make {exc.calls} LLM requests, more than the {exc.cap} "
+                    "allowed per run (LEADSCORING_MAX_LLM_CALLS_PER_RUN): score fewer leads at "
+                    "a time.",
+                    "too_many_llm_calls",
+                )
             ) from None
         except BrokerUnavailable:
             raise ServiceUnavailable(
@@ -269,13 +257,19 @@ class ScoreView(APIView):
         except ScoringFailed as exc:
             raise ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}") from None
         body = RunSerializer(run).data
-        if background:
+        if run.background:
             return Response(
                 body,
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Location": f"/score/runs/{run.pk}/"},
             )
         return Response(body)
+
+
+def _nothing_to_score() -> ValidationError:
+    return ValidationError(
+        ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+    )
 
 
 class RunCancelView(APIView):
@@ -377,31 +371,9 @@ class ResultDetailView(APIView):
         return Response(ResultSerializer(result).data)
 
 
-EXPORT_FIELDS = (
-    "lead__name",
-    "lead__role",
-    "lead__company",
-    "intent",
-    "score",
-    "reasoning",
-    "lead__industry",
-    "lead__location",
-    "rule_score",
-    "role_points",
-    "industry_points",
-    "completeness_points",
-    "ai_intent",
-    "ai_points",
-    "ai_provider",
-    "ai_model",
-    "ai_status",
-    "lead_id",
-    "offer_id",
-    "run_id",
-    "scored_at",
-    "rules_version",
-    "prompt_version",
-    "inputs_hash",
+# The ORM paths of EXPORT_COLUMNS: lead fields are read through the result's lead.
+EXPORT_FIELDS = tuple(
+    f"lead__{column}" if column in LEAD_FIELDS else column for column in EXPORT_COLUMNS
 )
 
 

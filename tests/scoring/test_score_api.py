@@ -408,3 +408,19 @@ def test_an_unknown_run_answers_404(api):
 
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
+
+
+def test_a_run_over_the_llm_call_cap_is_refused_before_any_spending(api, offer, upload, settings):
+    make_leads(upload, 3)
+    settings.AI_PROVIDER = "openai"
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:1/v1"  # never reached: refused before
+    settings.OPENAI_BATCH_SIZE = 1
+    settings.MAX_LLM_CALLS_PER_RUN = 2
+
+    response = api.post("/score/", {"offer_id": offer.id}, format="json")
+
+    assert response.status_code == 400
+    assert errors_of(response) == [("too_many_llm_calls", None)]
+    assert "3 LLM requests, more than the 2 allowed" in response.json()["errors"][0]["detail"]
+    assert not ScoringRun.objects.exists()
