@@ -77,6 +77,9 @@ class FakeLLM(BaseHTTPRequestHandler):
     """Chat completions answered after `latency` s, one valid answer per lead id; GET /stats."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as real providers
+    # Headers and body go out in two writes: with Nagle on, the body waits for the client's
+    # delayed ACK, 40 ms a request that no real provider adds.
+    disable_nagle_algorithm = True
     latency = 0.2
     lock = threading.Lock()
     in_flight = max_in_flight = requests = leads = 0

@@ -20,9 +20,11 @@ tests.settings, in a child process per database so that DATABASE_URL is set befo
                   --requests requests each -> median ms, with the SQL time per query; on
                   PostgreSQL also EXPLAIN ANALYZE of the COUNT and the page SELECT of the
                   default listing (of every listing with --explain-all).
-  --openai        a loopback OpenAI-compatible server answering after --latency seconds; time
-                  OpenAIClassifier.classify of --openai-leads leads (batch 10, concurrency 16)
-                  against the ideal, then leads_score with it (cold cache, then all cached).
+  --openai        a loopback OpenAI-compatible server (bench/background.py's, in a process of
+                  its own) answering after --latency seconds; time OpenAIClassifier.classify of
+                  --openai-leads leads (batch 10, concurrency 16) against the ideal and against
+                  whole waves of requests, then leads_score with it (cold cache, then all
+                  cached).
 
 Databases: --postgres (fresh database on 127.0.0.1:5432, user postgres) and/or --sqlite. With
 neither, every sub-benchmark runs on SQLite except --results-page, which runs on PostgreSQL.
@@ -46,13 +48,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.background import llm_server, llm_stats  # noqa: E402
 from bench.generate import (  # noqa: E402
     BIOS,
     COMPANIES,
@@ -640,112 +642,6 @@ def bench_results_page(args: argparse.Namespace) -> None:
 # --- openai -----------------------------------------------------------------------------------
 
 
-class FakeOpenAI(BaseHTTPRequestHandler):
-    """Chat completions answered after `latency` seconds, with one valid answer per lead id.
-
-    Served from its own process (`fake_openai_server`), as a real provider is: in this process
-    it would compete with the classifier for the GIL and bill its JSON work to the client.
-    """
-
-    protocol_version = "HTTP/1.1"  # keep-alive, as real providers
-    # Headers and body go out in two writes: with Nagle on, the body waits for the client's
-    # delayed ACK, 40 ms a request that no real provider adds.
-    disable_nagle_algorithm = True
-    latency = 0.2
-    stats: Any = None  # multiprocessing.Array("i", [requests, in_flight, max_in_flight])
-
-    def do_POST(self) -> None:
-        from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
-
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        stats = type(self).stats
-        with stats.get_lock():
-            stats[0] += 1
-            stats[1] += 1
-            stats[2] = max(stats[2], stats[1])
-        try:
-            time.sleep(type(self).latency)
-            user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-            block = user.split(DATA_OPEN, 1)[1].split(DATA_CLOSE, 1)[0]
-            leads = json.loads(block)["leads"]
-            answer = {
-                "results": [
-                    {
-                        "id": lead["id"],
-                        "intent": ("High", "Medium", "Low")[len(lead["role"]) % 3],
-                        "reasoning": f"The role '{lead['role'][:40]}' at {lead['company'][:40]} "
-                        "fits the offer's buyers. The bio shows no blocker.",
-                    }
-                    for lead in leads
-                ]
-            }
-            payload = json.dumps(
-                {
-                    "id": "chatcmpl-bench",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", "gpt-4o-mini"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {
-                                "role": "assistant",
-                                "content": json.dumps(answer),
-                                "refusal": None,
-                            },
-                            "finish_reason": "stop",
-                            "logprobs": None,
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        finally:
-            with stats.get_lock():
-                stats[1] -= 1
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    @classmethod
-    def reset(cls) -> None:
-        with cls.stats.get_lock():
-            cls.stats[0] = cls.stats[2] = 0
-
-    @classmethod
-    def requests(cls) -> int:
-        return int(cls.stats[0])
-
-    @classmethod
-    def max_in_flight(cls) -> int:
-        return int(cls.stats[2])
-
-
-@contextlib.contextmanager
-def fake_openai_server(latency: float) -> Iterator[str]:
-    """Serve FakeOpenAI from a forked process; yield its base URL."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    FakeOpenAI.latency = latency
-    FakeOpenAI.stats = context.Array("i", [0, 0, 0])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
-    server.daemon_threads = True
-    process = context.Process(target=server.serve_forever, daemon=True)
-    process.start()
-    server.server_close()  # the child keeps its copy of the listening socket
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        process.terminate()
-        process.join()
-
-
 def ratio(measured: float, ideal: float) -> str:
     return f"{measured / ideal:.2f}x" if ideal else "n/a x"
 
@@ -758,7 +654,10 @@ def bench_openai(args: argparse.Namespace) -> None:
     from scoring.services import leads_score, offer_facts
 
     backend = backend_name()
-    with fake_openai_server(args.latency) as base_url:
+    # The fake server runs in a process of its own, as a real provider does: here it would
+    # compete with the classifier for the GIL.
+    with llm_server(args.latency) as (base, _):
+        base_url = f"{base}/v1"
         workspace, offer = make_workspace("bench-openai")
         import_leads(workspace, args.openai_leads, args.tmp)
         leads = [
@@ -784,10 +683,11 @@ def bench_openai(args: argparse.Namespace) -> None:
             )
 
         def timed(action: Callable[[], Any]) -> tuple[float, int, int]:
-            FakeOpenAI.reset()
+            llm_stats(base, reset=True)
             start = time.perf_counter()
             action()
-            return time.perf_counter() - start, FakeOpenAI.requests(), FakeOpenAI.max_in_flight()
+            stats = llm_stats(base)
+            return time.perf_counter() - start, stats["requests"], stats["max_in_flight"]
 
         print(
             f"{backend}: {len(leads):,} leads, batch {batch}, concurrency {concurrency}, latency "
