@@ -12,7 +12,7 @@ from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 
 # Stored with every score so a result can be traced to the rules that produced it; bump it
 # whenever a point value, vocabulary entry or structural rule below changes.
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.11.2"
 
 # The spec's rule layer: role relevance is worth up to 20 of the 50 rule points.
 ROLE_POINTS = {"decision_maker": 20, "influencer": 10, "none": 0}
@@ -159,7 +159,7 @@ _INFLUENCERS = _table(
     manager, managers, mgr, mngr, managerin, lead, leader, team lead, tech lead, teamlead,
     techlead, supervisor, supervisora, architect, chief of staff, product owner, process owner,
     service owner, data owner, system owner, account owner, controller, comptroller, treasurer,
-    principal, head chef,
+    principal, head chef, managing consultant,
     responsable, chef, chef de projet, chef de produit, chef d equipe,
     teamleiter, teamleiterin, projektleiter, projektleiterin, gruppenleiter, gruppenleiterin,
     prokurist, prokuristin,
@@ -168,6 +168,7 @@ _INFLUENCERS = _table(
 )
 # Individual contributors: no buying role alone, but "Senior"/"Staff"/"Principal" lift them,
 # and naming them lets a head word used as a modifier lose ("CEO Coach", "Founder Associate").
+# "Staff" is a senior grade on technical ladders only: a Staff Accountant is an entry grade.
 _CONTRIBUTORS = _table(
     """
     engineer, developer, programmer, consultant, analyst, specialist, representative, rep,
@@ -177,6 +178,8 @@ _CONTRIBUTORS = _table(
     lecturer, nurse, physician, doctor, lawyer, attorney, counsel, paralegal, auditor,
     generalist, expert, evangelist, advocate, ambassador, freelancer, contractor, employee,
     member, volunteer, business partner, sdr, bdr, operator,
+    staff accountant, staff auditor, staff attorney, staff nurse, staff pharmacist,
+    staff writer, staff member, staff consultant,
     ingenieur, ingeniero, ingeniera, engenheiro, engenheira, consultor, consultora, analista,
     vendedor, vendedora, berater, beraterin, entwickler, entwicklerin, mitarbeiter,
     mitarbeiterin, referent, referentin, sachbearbeiter, sachbearbeiterin, ejecutivo, ejecutiva,
@@ -200,8 +203,8 @@ _DEMOTING_ROLES = _table(
 )
 _DEMOTERS = _table("junior, jr, adjoint, adjointe, sub")
 # Senior individual contributors influence tooling choices; "head" as a modifier ("Head
-# Engineer") reads the same way.
-_SENIORITY = _table("senior, sr, snr, staff, principal, lead, head")
+# Engineer") reads the same way, and so do a startup's first hires ("Founding Engineer").
+_SENIORITY = _table("senior, sr, snr, staff, principal, lead, head, founding")
 # People in training or study: whatever they are called, they hold no buying role yet.
 _IN_TRAINING = _table(
     """
@@ -399,10 +402,11 @@ def _segment_verdict(segment: list[_Unit], text: str) -> _Verdict | None:
     seniors = [u for u in head_part if u.mod == _SENIOR and u is not head]
     demoters = [u for u in head_part if u.mod == _DEMOTE and u is not head]
     if head is None:
-        if seniors and (
-            len(head_part) > 1
-            or _fold(text[seniors[0].start : seniors[0].end]) in ("senior", "sr", "snr")
-        ):
+        # A grade qualifies what follows it ("Senior Sales"); last, it is a noun ("Wait Staff").
+        leading = [u for u in seniors if u is not head_part[-1]]
+        if leading:
+            return _Verdict(_INF, text[leading[0].start : leading[0].end])
+        if seniors and _fold(text[seniors[0].start : seniors[0].end]) in ("senior", "sr", "snr"):
             return _Verdict(_INF, text[seniors[0].start : seniors[0].end])
         return None
 
@@ -891,6 +895,11 @@ def icp_for_offer(offer: OfferFacts) -> Icp:
     return Icp(frozenset(exact), frozenset(adjacent - exact), _clip(label))
 
 
+# LinkedIn's 2022 names file makers under their product ("Food and Beverage Manufacturing",
+# "Semiconductor Manufacturing"): a lead's industry that says so is manufacturing as well.
+_MAKER_WORDS = frozenset({"manufacturing", "manufacturer"})
+
+
 @lru_cache(maxsize=65536)
 def industry_fit(industry: str, icp: Icp) -> IndustryMatch:
     """Return whether `industry` is the ICP's, next to it, or neither.
@@ -903,7 +912,8 @@ def industry_fit(industry: str, icp: Icp) -> IndustryMatch:
     if not tokens:
         return IndustryMatch("none", None)
     keys = _industry_keys(industry)
-    candidates = (*keys, " ".join(tokens))
+    umbrellas = ("manufacturing",) if _MAKER_WORDS.intersection(tokens) else ()
+    candidates = (*keys, *umbrellas, " ".join(tokens))
     for candidate in candidates:
         if candidate in icp.exact:
             return IndustryMatch("exact", candidate)

@@ -68,8 +68,8 @@ RUN_EXAMPLE = {
     "status": "completed",
     "provider": "heuristic",
     "model": "heuristic-v1",
-    "prompt_version": "heuristic-1+rules-2026.11.1",
-    "rules_version": "2026.11.1",
+    "prompt_version": "heuristic-1+rules-2026.11.2",
+    "rules_version": "2026.11.2",
     "total": 28,
     "scored": 28,
     "cached": 0,
@@ -108,8 +108,8 @@ RESULT_EXAMPLE = {
         "the ICP 'B2B SaaS mid-market' (+10); all fields present (+10). AI (heuristic): High. "
         "Decision maker in an adjacent industry; bio mentions recently raised funding."
     ),
-    "rules_version": "2026.11.1",
-    "prompt_version": "heuristic-1+rules-2026.11.1",
+    "rules_version": "2026.11.2",
+    "prompt_version": "heuristic-1+rules-2026.11.2",
     "inputs_hash": "4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d",
     "scored_at": "2026-11-27T10:00:01Z",
 }

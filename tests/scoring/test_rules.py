@@ -206,6 +206,15 @@ ROLE_CASES = [
     ("Werkstudent", NONE),
     ("Praktikantin", NONE),
     ("Assistentin der Geschäftsführung", NONE),
+    # "Staff" is a senior grade on technical ladders only, and a grade qualifies what follows.
+    ("Staff Accountant", NONE),
+    ("Senior Staff Accountant", INF),
+    ("Staff Nurse", NONE),
+    ("Staff Data Scientist", INF),
+    ("Wait Staff", NONE),
+    ("Founding Engineer", INF),
+    ("Founding Partner", DM),
+    ("Managing Consultant", INF),
     # Spanish.
     ("Director de Ventas", DM),
     ("Director General", DM),
@@ -333,6 +342,13 @@ INDUSTRY_CASES = [
     ("Fintech startups", "Insurance", "adjacent"),
     ("Software vendors", "SaaS", "adjacent"),
     ("Retailers", "E-commerce", "adjacent"),
+    # LinkedIn's 2022 names: a maker filed under its product is a manufacturer too.
+    ("Manufacturing companies", "Food and Beverage Manufacturing", "exact"),
+    ("Manufacturing companies", "Semiconductor Manufacturing", "exact"),
+    ("Manufacturing companies", "Pharmaceutical Manufacturing", "exact"),
+    ("Industrial manufacturers", "Furniture Manufacturer", "exact"),
+    ("Pharma companies", "Pharmaceutical Manufacturing", "exact"),
+    ("Pharma companies", "Textile Manufacturing", "none"),
     # None: other industries, substrings, functions and blanks.
     ("B2B SaaS mid-market", "Retail", "none"),
     ("B2B SaaS mid-market", "Food & Beverages", "none"),
