@@ -349,6 +349,10 @@ INDUSTRY_CASES = [
     ("Industrial manufacturers", "Furniture Manufacturer", "exact"),
     ("Pharma companies", "Pharmaceutical Manufacturing", "exact"),
     ("Pharma companies", "Textile Manufacturing", "none"),
+    ("Manufacturing companies", "Railroad Manufacture", "exact"),
+    ("Manufacturing companies", "Furniture", "exact"),
+    ("Banks and credit unions", "Savings Institutions", "exact"),
+    ("Management consultancies", "Strategic Management Services", "exact"),
     # None: other industries, substrings, functions and blanks.
     ("B2B SaaS mid-market", "Retail", "none"),
     ("B2B SaaS mid-market", "Food & Beverages", "none"),
