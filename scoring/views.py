@@ -68,7 +68,7 @@ RUN_EXAMPLE = {
     "status": "completed",
     "provider": "heuristic",
     "model": "heuristic-v1",
-    "prompt_version": "heuristic-1+rules-2026.11.2",
+    "prompt_version": "heuristic-2+rules-2026.11.2",
     "rules_version": "2026.11.2",
     "total": 28,
     "scored": 28,
@@ -109,7 +109,7 @@ RESULT_EXAMPLE = {
         "Decision maker in an adjacent industry; bio mentions recently raised funding."
     ),
     "rules_version": "2026.11.2",
-    "prompt_version": "heuristic-1+rules-2026.11.2",
+    "prompt_version": "heuristic-2+rules-2026.11.2",
     "inputs_hash": "4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d",
     "scored_at": "2026-11-27T10:00:01Z",
 }

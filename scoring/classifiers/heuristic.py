@@ -45,7 +45,7 @@ from scoring.classifiers.base import Classification, Intent
 from scoring.facts import LeadFacts, OfferFacts
 
 # Bumped whenever a weight, threshold or signal below changes; results record it.
-HEURISTIC_VERSION = "1"
+HEURISTIC_VERSION = "2"
 
 # A decision maker can sign; an influencer shapes the shortlist. Authority weighs most: intent
 # without it rarely closes.
@@ -99,7 +99,7 @@ _NON_WORD = re.compile(r"[^a-z0-9$]+")
 _SIGNALS: dict[str, str] = {
     "hiring": (
         r"hiring|we re hiring|now hiring|recruiting|growing (?:the |our |my )?(?:\w+ )?team"
-        r"|building (?:out )?(?:the |our |a )?(?:\w+ )?team|expanding (?:the |our )?team"
+        r"|building (?:out )?(?:the |our |a )?(?:\w+ ){0,2}team|expanding (?:the |our )?team"
         r"|adding headcount|headcount"
     ),
     "scaling": r"scaling|scale up|scaling up|hypergrowth|rapid growth|fast growing|growing fast",
@@ -112,7 +112,11 @@ _SIGNALS: dict[str, str] = {
     ),
     "evaluating tools": (
         r"evaluating|looking for (?:a |an |new |better )*(?:tool|solution|platform|software"
-        r"|vendor|provider|partner)s?|exploring (?:new )?(?:tools|solutions|platforms|vendors"
+        r"|vendor|provider|partner)s?"
+        # "looking for a better CRM"; "looking for a new role" is job seeking, below.
+        r"|looking for (?:a |an )?(?:better|new|modern) (?!(?:role|job|position|opportunit"
+        r"|challenge|employment|career|gig|chapter|adventure)\w*\b)\w+"
+        r"|exploring (?:new )?(?:tools|solutions|platforms|vendors"
         r"|options)|in the market for|shopping for|request(?:ing)? (?:a )?demo|rfp"
         r"|need(?:s|ing)? (?:a )?(?:better|new) (?:tool|solution|platform|way|system)s?"
         r"|piloting|trialing|trialling"
@@ -124,6 +128,7 @@ _SIGNALS: dict[str, str] = {
     "migrating systems": r"migrating|migration|moving off|moving away from|switching from",
     "replacing a current vendor": (
         r"replacing|replace (?:our |the )?(?:current|existing|legacy|old)"
+        r"|(?:looking|want|wanting|need|needing|plan|planning) to (?:replace|switch|move off)"
         r"|consolidating (?:our )?(?:tools|vendors|stack)|legacy (?:system|tool|stack)s?"
     ),
     "budget": r"budget|budgeted|allocated spend|investing (?:heavily )?in",
@@ -132,6 +137,8 @@ _NEGATIVES: dict[str, str] = {
     "student or intern": (
         r"(?:i am|i m|im|currently|as) (?:an? )?(?:\w+ ){0,2}(?:student|intern|trainee|apprentice)"
         r"|studying|pursuing (?:a |my )?(?:degree|bachelor s?|master s?|mba|phd)"
+        r"|(?:phd|mba|master s?|bachelor s?|undergraduate|graduate|final year|college"
+        r"|university|law|medical) student"  # one's own studies; "students" are an audience
         r"|class of 20\d\d|graduating in|internship"
     ),
     "retired": (
@@ -139,9 +146,9 @@ _NEGATIVES: dict[str, str] = {
         r"|in retirement|retired (?:ceo|cfo|cto|executive|director|manager|since|after|from)"
     ),
     "job seeking": (
-        r"open to work|open to (?:new )?(?:opportunities|roles|positions)"
+        r"open to work|opentowork|open to (?:new )?(?:opportunities|roles|positions)"
         r"|(?:looking|seeking|searching) for (?:a |my )?(?:new |next )?(?:role|job|position"
-        r"|opportunity|opportunities|challenge|employment)|job seeker|job hunting"
+        r"|opportunity|opportunities|challenge|employment|career|gig)|job seeker|job hunting"
         r"|between jobs|available for hire|unemployed|laid off|seeking (?:new )?opportunities"
     ),
     "not interested": (

@@ -159,6 +159,9 @@ def test_the_offer_changes_the_answer(lead, saas_intent, health_intent):
         "Currently a student, graduating in 2027.",
         "Happily retired.",
         "Looking for a new role in sales.",
+        "#OpenToWork",
+        "PhD student at MIT.",
+        "Looking for my next career move.",
     ],
 )
 def test_negative_signals_lower_intent(negative_bio):
@@ -183,6 +186,9 @@ def test_negative_signals_lower_intent(negative_bio):
         ("Replacing our current vendor.", "replacing a current vendor"),
         ("We have budget for Q3.", "budget"),
         ("Scaling the revenue org.", "scaling"),
+        ("Looking for a better CRM.", "evaluating tools"),
+        ("Looking to replace our spreadsheets.", "replacing a current vendor"),
+        ("Building a world-class team of engineers.", "hiring"),
     ],
 )
 def test_reasoning_names_the_buying_signal(bio, evidence):
@@ -198,6 +204,7 @@ def test_reasoning_names_the_buying_signal(bio, evidence):
         "No budget this year.",
         "Born and raised in Ohio.",
         "Rehiring is a word, and so is shiring.",
+        "Not looking for a new tool.",
     ],
 )
 def test_signals_need_whole_words_and_no_negation(bio):
@@ -258,3 +265,12 @@ def test_instructions_in_a_bio_are_plain_text(injection):
 
     assert injected.intent == plain.intent == Intent.LOW
     assert "High" not in injected.reasoning
+
+
+@pytest.mark.parametrize(
+    "bio", ["We help graduate students find internships.", "Looking for a new challenge."]
+)
+def test_an_audience_or_a_job_search_is_no_buying_signal(bio):
+    result = classify(make_lead(role="Sales Manager", linkedin_bio=bio))
+
+    assert "bio mentions" not in result.reasoning
