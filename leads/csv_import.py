@@ -62,8 +62,33 @@ HEADER_ALIASES = {
     "summary": "linkedin_bio",
     "about": "linkedin_bio",
 }
-# HubSpot and Salesforce export first and last names separately; joined they make `name`.
-NAME_PARTS = {"first name": 0, "firstname": 0, "last name": 1, "lastname": 1}
+# CRMs export some fields in parts; when the whole column is absent, the parts found are
+# joined, in this order, to make it: "First Name" + "Last Name" (HubSpot, Salesforce), "City",
+# "State/Region" and "Country/Region" (HubSpot, Apollo, Salesforce's "Mailing ...").
+FIELD_PARTS: dict[str, tuple[str, dict[str, int]]] = {
+    "name": (" ", {"first name": 0, "firstname": 0, "last name": 1, "lastname": 1}),
+    "location": (
+        ", ",
+        {
+            "city": 0,
+            "mailing city": 0,
+            "state": 1,
+            "region": 1,
+            "province": 1,
+            "state region": 1,
+            "state/region": 1,
+            "mailing state": 1,
+            "mailing state/province": 1,
+            "country": 2,
+            "country region": 2,
+            "country/region": 2,
+            "mailing country": 2,
+        },
+    ),
+}
+_PART_OF = {key: field for field, (_, parts) in FIELD_PARTS.items() for key in parts}
+# Excel writes a first line "sep=;" naming the delimiter of what follows.
+_SEP_LINE = re.compile(r'\s*"?sep=(.)"?\s*', re.IGNORECASE)
 
 # Leading bytes of files people upload by mistake instead of a CSV export.
 BINARY_SIGNATURES = {
@@ -294,9 +319,14 @@ class LeadCsvReader:
         self.rows_total = 0
         self._header_lines = 0
         header_line = self._read_header_line()
-        self.delimiter = _detect_delimiter(header_line)
+        sep = _SEP_LINE.fullmatch(header_line.rstrip("\r\n"))
+        if sep is not None:
+            self.delimiter = sep.group(1)
+            header_line = self._read_header_line()
+        else:
+            self.delimiter = _detect_delimiter(header_line)
         header = next(csv.reader([header_line], delimiter=self.delimiter, strict=True), [])
-        self._columns, self._name_parts = self._map_header(header)
+        self._columns, self._parts = self._map_header(header)
         self._indexes = tuple(self._columns[c] for c in COLUMNS)
         self._width = len(header)
 
@@ -314,9 +344,9 @@ class LeadCsvReader:
 
     def _map_header(
         self, header: list[str]
-    ) -> tuple[dict[str, int], tuple[int | None, int | None]]:
+    ) -> tuple[dict[str, int], dict[str, tuple[str, list[int]]]]:
         columns: dict[str, int] = {}
-        name_parts: list[int | None] = [None, None]
+        found_parts: dict[str, dict[int, int]] = {field: {} for field in FIELD_PARTS}
         seen: dict[str, str] = {}
         ignored: list[str] = []
         for index, raw in enumerate(header):
@@ -338,12 +368,23 @@ class LeadCsvReader:
                         f"Columns {other!r} and {label!r} both mean {field!r}; keep one of them."
                     )
                 columns[field] = index
-            elif key in NAME_PARTS:
-                name_parts[NAME_PARTS[key]] = index
+            elif key in _PART_OF:
+                field = _PART_OF[key]
+                order = FIELD_PARTS[field][1][key]
+                if order in found_parts[field]:
+                    other = header[found_parts[field][order]].strip()
+                    raise CsvFormatError(
+                        f"Columns {other!r} and {label!r} both give the same part of {field!r}; "
+                        "keep one of them."
+                    )
+                found_parts[field][order] = index
             else:
                 ignored.append(label)
-        if "name" not in columns and any(p is not None for p in name_parts):
-            columns["name"] = -1  # built from first and last name
+        parts: dict[str, tuple[str, list[int]]] = {}
+        for field, by_order in found_parts.items():
+            if field not in columns and by_order:
+                columns[field] = -1  # joined from its parts
+                parts[field] = (FIELD_PARTS[field][0], [by_order[o] for o in sorted(by_order)])
         missing = [c for c in COLUMNS if c not in columns]
         if missing:
             found = ", ".join(repr(h.strip()) for h in header[:20] if h.strip()) or "none"
@@ -355,7 +396,7 @@ class LeadCsvReader:
             shown = ", ".join(repr(label) for label in ignored[:20])
             more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
             self.warnings.append(f"Ignored extra column(s): {shown}{more}.")
-        return columns, (name_parts[0], name_parts[1])
+        return columns, parts
 
     def __iter__(self) -> Iterator[LeadRow | RowError]:
         reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
@@ -413,11 +454,13 @@ class LeadCsvReader:
                 line, None, f"Has {len(record)} values but the header has {width} columns{hint}."
             )
         name_i, role_i, company_i, industry_i, location_i, bio_i = self._indexes
-        name = record[name_i].strip() if name_i >= 0 else self._joined_name(record)
+        name = record[name_i].strip() if name_i >= 0 else self._joined("name", record)
         role = record[role_i].strip()
         company = record[company_i].strip()
         industry = record[industry_i].strip()
-        location = record[location_i].strip()
+        location = (
+            record[location_i].strip() if location_i >= 0 else self._joined("location", record)
+        )
         bio = record[bio_i].strip()
         if not name:
             return RowError(line, "name", "name is required.")
@@ -437,10 +480,9 @@ class LeadCsvReader:
             LeadRow, (line, name, role, company, industry, location, bio, dedupe_key(name, company))
         )
 
-    def _joined_name(self, record: list[str]) -> str:
-        first, last = self._name_parts
-        parts = [record[i].strip() for i in (first, last) if i is not None]
-        return " ".join(p for p in parts if p)
+    def _joined(self, field: str, record: list[str]) -> str:
+        separator, indexes = self._parts[field]
+        return separator.join(value for i in indexes if (value := record[i].strip()))
 
     @staticmethod
     def _row_problem(line: int, *values: str) -> RowError:

@@ -267,6 +267,52 @@ def test_first_and_last_name_columns_are_joined_into_the_name():
     ]
 
 
+def test_a_crm_export_with_city_state_and_country_gets_them_joined_into_the_location():
+    data = csv_bytes(
+        "First Name,Last Name,Job Title,Company Name,Industry,City,State/Region,"
+        "Country/Region,About",
+        "Ava,Patel,CTO,Acme,SaaS,Austin,TX,United States,Bio",
+        "Ben,Ode,CTO,Beta,SaaS,,,Germany,Bio",
+        "Cara,Lin,CTO,Gamma,SaaS, , , ,Bio",
+    )
+
+    reader, items = read(data)
+
+    assert items == [
+        lead(2, "Ava Patel", "CTO", "Acme", "SaaS", "Austin, TX, United States", "Bio"),
+        lead(3, "Ben Ode", "CTO", "Beta", "SaaS", "Germany", "Bio"),
+        lead(4, "Cara Lin", "CTO", "Gamma", "SaaS", "", "Bio"),
+    ]
+    assert reader.warnings == []
+
+
+def test_a_location_column_wins_over_location_parts():
+    data = csv_bytes(HEADER + ",country", AVA + ",United States")
+
+    _, items = read(data)
+
+    assert items[0].location == "Austin"
+
+
+def test_two_columns_giving_the_same_location_part_are_rejected():
+    data = csv_bytes("name,role,company,industry,City,Mailing City,linkedin_bio", AVA)
+
+    with pytest.raises(CsvFormatError, match="'City' and 'Mailing City' both give"):
+        read(data)
+
+
+@pytest.mark.parametrize(("sep", "delimiter"), [(";", ";"), (",", ","), ("|", "|")])
+def test_an_excel_sep_line_names_the_delimiter(sep, delimiter):
+    data = csv_bytes(f"sep={sep}", HEADER.replace(",", delimiter), AVA.replace(",", delimiter))
+
+    reader, items = read(data)
+
+    assert reader.delimiter == delimiter
+    assert items == [
+        lead(3, "Ava Patel", "Head of Growth", "FlowMetrics", "SaaS", "Austin", "Scaling outbound.")
+    ]
+
+
 def test_columns_may_come_in_any_order():
     data = csv_bytes(
         "linkedin_bio,location,industry,company,role,name",
