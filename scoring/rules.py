@@ -133,7 +133,7 @@ _DECISION_MAKERS = _table(
     ceo, cto, cfo, coo, cmo, cro, cio, cpo, ciso, cdo, cso, cco, chro, cxo, cao, clo, cgo, cbo,
     cno, cpto, founder, cofounder, co founder, owner, business owner, owner operator, proprietor,
     entrepreneur, president, chairman, chairwoman, chairperson, chair, board member,
-    member of the board, partner, managing partner, general partner, vp, svp, evp, avp, sevp,
+    member of the board, partner, managing partner, general partner, vp, svp, evp, avp, sevp, vpe,
     vice president, vicepresident, assistant vice president, associate vice president,
     director, dir, directors, gm, general manager, managing director, general counsel,
     editor in chief,
@@ -393,8 +393,8 @@ def _segment_verdict(segment: list[_Unit], text: str) -> _Verdict | None:
     for unit in head_part:
         if unit.level is None:
             continue
-        if head is not None and head.mod == _CHIEF and unit.level == _IC:
-            # "Chief Executive Officer": the words after "Chief" belong to it.
+        if head is not None and head.mod == _CHIEF and unit.level in (_IC, _INF):
+            # "Chief Executive Officer", "Chief Architect": the words after "Chief" belong to it.
             head_end = unit.end
             continue
         head, head_end = unit, unit.end

@@ -215,6 +215,8 @@ ROLE_CASES = [
     ("Founding Engineer", INF),
     ("Founding Partner", DM),
     ("Managing Consultant", INF),
+    ("Chief Architect", DM),
+    ("VPE", DM),
     # Spanish.
     ("Director de Ventas", DM),
     ("Director General", DM),
