@@ -355,6 +355,11 @@ INDUSTRY_CASES = [
     ("Manufacturing companies", "Furniture", "exact"),
     ("Banks and credit unions", "Savings Institutions", "exact"),
     ("Management consultancies", "Strategic Management Services", "exact"),
+    ("Online retailers", "E-Commerce", "exact"),
+    ("Gyms and fitness studios", "Health, Wellness & Fitness", "exact"),
+    ("Dentists", "Hospital & Health Care", "exact"),
+    ("Manufacturers", "Machinery", "exact"),
+    ("Digital agencies", "Marketing and Advertising", "exact"),
     # None: other industries, substrings, functions and blanks.
     ("B2B SaaS mid-market", "Retail", "none"),
     ("B2B SaaS mid-market", "Food & Beverages", "none"),
