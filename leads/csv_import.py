@@ -88,7 +88,7 @@ FIELD_PARTS: dict[str, tuple[str, dict[str, int]]] = {
 }
 _PART_OF = {key: field for field, (_, parts) in FIELD_PARTS.items() for key in parts}
 # Excel writes a first line "sep=;" naming the delimiter of what follows.
-_SEP_LINE = re.compile(r'\s*"?sep=(.)"?\s*', re.IGNORECASE)
+_SEP_LINE = re.compile(r'\s*"?sep=([^\w\s"]|\t)"?\s*', re.IGNORECASE)
 
 # Leading bytes of files people upload by mistake instead of a CSV export.
 BINARY_SIGNATURES = {
@@ -320,6 +320,7 @@ class LeadCsvReader:
         self._header_lines = 0
         header_line = self._read_header_line()
         sep = _SEP_LINE.fullmatch(header_line.rstrip("\r\n"))
+        self._delimiter_named = sep is not None
         if sep is not None:
             self.delimiter = sep.group(1)
             header_line = self._read_header_line()
@@ -390,7 +391,12 @@ class LeadCsvReader:
             found = ", ".join(repr(h.strip()) for h in header[:20] if h.strip()) or "none"
             raise CsvFormatError(
                 f"Missing required column(s): {', '.join(missing)}. The header must name "
-                f"{', '.join(COLUMNS)} (any order and case); found: {found}."
+                f"{', '.join(COLUMNS)} (any order and case); found: {found}"
+                + (
+                    f" (split on {self.delimiter!r}, as the file's first line 'sep=' says)."
+                    if self._delimiter_named
+                    else "."
+                )
             )
         if ignored:
             shown = ", ".join(repr(label) for label in ignored[:20])

@@ -313,6 +313,13 @@ def test_an_excel_sep_line_names_the_delimiter(sep, delimiter):
     ]
 
 
+def test_a_sep_line_that_contradicts_the_header_is_named_in_the_error():
+    data = csv_bytes("sep=;", HEADER, AVA)
+
+    with pytest.raises(CsvFormatError, match="split on ';', as the file's first line 'sep='"):
+        read(data)
+
+
 def test_columns_may_come_in_any_order():
     data = csv_bytes(
         "linkedin_bio,location,industry,company,role,name",
