@@ -113,9 +113,10 @@ _SIGNALS: dict[str, str] = {
     "evaluating tools": (
         r"evaluating|looking for (?:a |an |new |better )*(?:tool|solution|platform|software"
         r"|vendor|provider|partner)s?"
-        # "looking for a better CRM"; "looking for a new role" is job seeking, below.
+        # "looking for a better CRM", not a new role (job seeking, below), clients or hires.
         r"|looking for (?:a |an )?(?:better|new|modern) (?!(?:role|job|position|opportunit"
-        r"|challenge|employment|career|gig|chapter|adventure)\w*\b)\w+"
+        r"|challenge|employment|career|gig|chapter|adventure|project|venture|client|customer"
+        r"|business|talent|hire|colleague|member|people|friend|connection)\w*\b)\w+"
         r"|exploring (?:new )?(?:tools|solutions|platforms|vendors"
         r"|options)|in the market for|shopping for|request(?:ing)? (?:a )?demo|rfp"
         r"|need(?:s|ing)? (?:a )?(?:better|new) (?:tool|solution|platform|way|system)s?"

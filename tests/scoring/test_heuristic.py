@@ -268,7 +268,13 @@ def test_instructions_in_a_bio_are_plain_text(injection):
 
 
 @pytest.mark.parametrize(
-    "bio", ["We help graduate students find internships.", "Looking for a new challenge."]
+    "bio",
+    [
+        "We help graduate students find internships.",
+        "Looking for a new challenge.",
+        "Always looking for new clients.",
+        "Looking for new projects as a freelancer.",
+    ],
 )
 def test_an_audience_or_a_job_search_is_no_buying_signal(bio):
     result = classify(make_lead(role="Sales Manager", linkedin_bio=bio))
