@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scoring.classifiers import openai as openai_classifier
+from tests.factories import OfferFactory, UploadFactory
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +14,13 @@ def _forget_verified_endpoints():
     openai_classifier._VERIFIED_ENDPOINTS.clear()
     yield
     openai_classifier._VERIFIED_ENDPOINTS.clear()
+
+
+@pytest.fixture
+def offer(workspace):
+    return OfferFactory(workspace=workspace)
+
+
+@pytest.fixture
+def upload(workspace):
+    return UploadFactory(workspace=workspace)

@@ -23,7 +23,7 @@ from scoring import services
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringChunk, ScoringRun
 from scoring.rules import RULES_VERSION
-from tests.factories import LeadFactory, OfferFactory, UploadFactory
+from tests.factories import LeadFactory
 from tests.scoring import slow_classifier
 from tests.scoring.workers import (
     CHUNK_STALE_SECONDS,
@@ -97,20 +97,6 @@ def start_worker(transactional_db, broker, tmp_path):
         worker.stop()
 
 
-@pytest.fixture
-def offer(workspace):
-    return OfferFactory(workspace=workspace)
-
-
-@pytest.fixture
-def upload(workspace):
-    return UploadFactory(workspace=workspace)
-
-
-def make_leads(upload, count: int) -> list:
-    return [LeadFactory(upload=upload) for _ in range(count)]
-
-
 def client_for(workspace) -> APIClient:
     _, key = api_key_create(workspace_name=workspace.name)
     client = APIClient()
@@ -177,7 +163,7 @@ def score(api: APIClient, offer, **extra: object):
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_completes_a_queued_run(api, offer, upload, start_worker, monkeypatch):
     monkeypatch.setattr(services, "CHUNK_SIZE", 5)
-    leads = make_leads(upload, 12)
+    leads = LeadFactory.create_batch(12, upload=upload)
     worker = start_worker()
 
     response = score(api, offer)
@@ -204,7 +190,7 @@ def test_a_run_survives_its_worker_being_killed_mid_chunk(
 ):
     settings.AI_PROVIDER = SLOW
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
-    leads = make_leads(upload, 40)  # 4 chunks of 500 ms
+    leads = LeadFactory.create_batch(40, upload=upload)  # 4 chunks of 500 ms
     first = start_worker(LEADSCORING_AI_PROVIDER=SLOW)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
 
@@ -251,7 +237,7 @@ def test_cancelling_a_running_run_stops_its_chunks(
 ):
     settings.AI_PROVIDER = SLOW
     monkeypatch.setattr(services, "CHUNK_SIZE", 5)
-    make_leads(upload, 40)
+    LeadFactory.create_batch(40, upload=upload)
     worker = start_worker(LEADSCORING_AI_PROVIDER=SLOW)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
     wait_for(
@@ -305,7 +291,7 @@ def test_cancelling_a_running_run_stops_its_chunks(
 def test_score_answers_503_and_creates_nothing_when_the_broker_is_down(
     api, offer, upload, dead_broker
 ):
-    make_leads(upload, 3)
+    LeadFactory.create_batch(3, upload=upload)
     api.raise_request_exception = False  # a 5xx is reported like a crash; answer it instead
     started = time.monotonic()
 
@@ -330,7 +316,7 @@ def test_score_answers_503_and_creates_nothing_when_the_broker_is_down(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_for_the_same_leads_share_one_run(workspace, offer, upload, broker):
-    make_leads(upload, 6)
+    LeadFactory.create_batch(6, upload=upload)
     clients = [client_for(workspace), client_for(workspace)]
     barrier = threading.Barrier(len(clients))
     answers: list = [None] * len(clients)
@@ -362,7 +348,7 @@ def test_concurrent_requests_for_the_same_leads_share_one_run(workspace, offer, 
 
 @pytest.mark.django_db(transaction=True)
 def test_rescore_starts_a_second_run_beside_the_active_one(api, offer, upload, broker):
-    make_leads(upload, 3)
+    LeadFactory.create_batch(3, upload=upload)
     first = score(api, offer)
 
     second = score(api, offer, rescore=True)
@@ -382,7 +368,7 @@ def test_rescore_starts_a_second_run_beside_the_active_one(api, offer, upload, b
 
 @pytest.mark.django_db
 def test_dry_run_estimates_without_a_run_or_the_broker(api, settings, offer, upload, dead_broker):
-    make_leads(upload, 4)
+    LeadFactory.create_batch(4, upload=upload)
 
     response = score(api, offer, dry_run=True)
 
@@ -406,7 +392,7 @@ def test_a_finished_run_is_posted_signed_to_its_callback_url(
     api, settings, offer, upload, start_worker
 ):
     settings.CALLBACK_ALLOW_PRIVATE = True
-    make_leads(upload, 3)
+    LeadFactory.create_batch(3, upload=upload)
     worker = start_worker(LEADSCORING_CALLBACK_ALLOW_PRIVATE="true")
     with Receiver() as receiver:
         response = score(api, offer, callback_url=receiver.url, callback_secret=SECRET)
@@ -442,7 +428,7 @@ def test_a_finished_run_is_posted_signed_to_its_callback_url(
 @pytest.mark.django_db(transaction=True)
 def test_a_callback_answered_500_is_recorded_as_failed(api, settings, offer, upload, start_worker):
     settings.CALLBACK_ALLOW_PRIVATE = True
-    make_leads(upload, 2)
+    LeadFactory.create_batch(2, upload=upload)
     worker = start_worker(LEADSCORING_CALLBACK_ALLOW_PRIVATE="true")
     with Receiver(status=500) as receiver:
         run_id = score(api, offer, callback_url=receiver.url, callback_secret=SECRET).json()["id"]
@@ -475,7 +461,7 @@ def test_a_callback_url_to_a_private_address_is_refused(
     api, settings, offer, upload, dead_broker, url, host
 ):
     settings.CALLBACK_ALLOW_PRIVATE = False
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
 
     response = score(api, offer, callback_url=url, callback_secret=SECRET)
 
@@ -496,7 +482,7 @@ def test_a_callback_url_to_a_private_address_is_refused(
 def background_run(workspace, offer, upload, monkeypatch, *, leads: int) -> ScoringRun:
     """A queued background run over `leads` new leads, two per chunk (nothing queued)."""
     monkeypatch.setattr(services, "CHUNK_SIZE", 2)
-    make_leads(upload, leads)
+    LeadFactory.create_batch(leads, upload=upload)
     run, _ = services.run_create(
         workspace=workspace, offer=offer, classifier=HeuristicClassifier(), background=True
     )
@@ -532,7 +518,7 @@ def test_the_sweeper_leaves_alone_a_chunk_a_live_worker_is_scoring(
 ):
     settings.AI_PROVIDER = SLOW
     settings.CHUNK_STALE_SECONDS = CHUNK_STALE_SECONDS
-    make_leads(upload, 100)  # one chunk of 5 s
+    LeadFactory.create_batch(100, upload=upload)  # one chunk of 5 s
     worker = start_worker(LEADSCORING_AI_PROVIDER=SLOW)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
     chunk = run.chunks.get()

@@ -24,16 +24,6 @@ def heuristic_provider(settings):
     settings.AI_PROVIDER = "heuristic"
 
 
-@pytest.fixture
-def offer(workspace):
-    return OfferFactory(workspace=workspace)
-
-
-@pytest.fixture
-def upload(workspace):
-    return UploadFactory(workspace=workspace)
-
-
 def score(api, **body: object) -> dict:
     response = api.post("/score/", body, format="json")
     assert response.status_code == 200, response.json()

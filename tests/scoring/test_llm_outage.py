@@ -11,7 +11,7 @@ from werkzeug import Request, Response
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import BREAKER_THRESHOLD
 from scoring.models import ScoreResult, ScoringRun
-from tests.factories import LeadFactory, OfferFactory, UploadFactory
+from tests.factories import LeadFactory, UploadFactory
 from tests.scoring.llm_server import error_response, requests_seen, serve
 
 LEADS = 50
@@ -30,11 +30,6 @@ def upload(workspace):
     for _ in range(LEADS):
         LeadFactory(upload=upload)
     return upload
-
-
-@pytest.fixture
-def offer(workspace):
-    return OfferFactory(workspace=workspace)
 
 
 @pytest.fixture

@@ -21,20 +21,6 @@ def heuristic_provider(settings):
     settings.AI_PROVIDER = "heuristic"
 
 
-@pytest.fixture
-def offer(workspace):
-    return OfferFactory(workspace=workspace)
-
-
-@pytest.fixture
-def upload(workspace):
-    return UploadFactory(workspace=workspace)
-
-
-def make_leads(upload, count: int) -> list:
-    return [LeadFactory(upload=upload) for _ in range(count)]
-
-
 def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
     """The whole body of a finished heuristic run; timestamps are taken from `body`."""
     return {
@@ -74,7 +60,7 @@ def errors_of(response) -> list[tuple[str, str | None]]:
 
 @pytest.mark.parametrize("path", ["/score/", "/score"])
 def test_score_every_lead_answers_200_with_the_finished_run(api, offer, upload, path):
-    leads = make_leads(upload, 3)
+    leads = LeadFactory.create_batch(3, upload=upload)
 
     response = api.post(path, {"offer_id": offer.id}, format="json")
 
@@ -89,8 +75,8 @@ def test_score_every_lead_answers_200_with_the_finished_run(api, offer, upload, 
 
 
 def test_score_an_upload_scores_only_its_leads(api, workspace, offer, upload):
-    mine = make_leads(upload, 2)
-    make_leads(UploadFactory(workspace=workspace), 2)
+    mine = LeadFactory.create_batch(2, upload=upload)
+    LeadFactory.create_batch(2, upload=UploadFactory(workspace=workspace))
 
     response = api.post("/score/", {"offer_id": offer.id, "upload_id": upload.id}, format="json")
 
@@ -102,7 +88,7 @@ def test_score_an_upload_scores_only_its_leads(api, workspace, offer, upload):
 
 
 def test_score_lead_ids_scores_only_those_leads(api, offer, upload):
-    leads = make_leads(upload, 4)
+    leads = LeadFactory.create_batch(4, upload=upload)
     chosen = [leads[3].id, leads[1].id]
 
     response = api.post("/score/", {"offer_id": offer.id, "lead_ids": chosen}, format="json")
@@ -115,7 +101,7 @@ def test_score_lead_ids_scores_only_those_leads(api, offer, upload):
 
 
 def test_rescoring_replaces_the_results_of_the_same_leads(api, offer, upload):
-    leads = make_leads(upload, 3)
+    leads = LeadFactory.create_batch(3, upload=upload)
     first = api.post("/score/", {"offer_id": offer.id}, format="json").json()
     before = dict(ScoreResult.objects.values_list("lead_id", "role_points"))
     leads[0].role = "Intern"
@@ -135,7 +121,7 @@ def test_rescoring_replaces_the_results_of_the_same_leads(api, offer, upload):
 def test_scoring_against_a_second_offer_keeps_one_result_per_lead_and_offer(
     api, workspace, offer, upload
 ):
-    leads = make_leads(upload, 2)
+    leads = LeadFactory.create_batch(2, upload=upload)
     second_offer = OfferFactory(workspace=workspace, name="Payroll Autopilot")
     first_run = api.post("/score/", {"offer_id": offer.id}, format="json").json()
 
@@ -171,7 +157,7 @@ def test_scoring_against_a_second_offer_keeps_one_result_per_lead_and_offer(
     ],
 )
 def test_score_rejects_invalid_bodies_naming_the_field(api, offer, upload, body, errors):
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
     response = api.post("/score/", {"offer_id": offer.id, **body}, format="json")
 
     assert response.status_code == 400
@@ -192,7 +178,7 @@ def test_score_rejects_a_missing_offer_id(api):
 
 
 def test_score_rejects_both_an_upload_and_lead_ids(api, offer, upload):
-    (lead,) = make_leads(upload, 1)
+    (lead,) = LeadFactory.create_batch(1, upload=upload)
 
     response = api.post(
         "/score/",
@@ -240,7 +226,7 @@ def test_score_rejects_a_body_that_is_not_an_object(api, offer, body):
 
 
 def test_score_against_an_unknown_offer_answers_404(api, upload):
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
 
     response = api.post("/score/", {"offer_id": 987654}, format="json")
 
@@ -249,7 +235,7 @@ def test_score_against_an_unknown_offer_answers_404(api, upload):
 
 
 def test_score_against_another_workspace_offer_answers_404(api, other_workspace, upload):
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
     theirs = OfferFactory(workspace=other_workspace)
 
     response = api.post("/score/", {"offer_id": theirs.id}, format="json")
@@ -260,9 +246,9 @@ def test_score_against_another_workspace_offer_answers_404(api, other_workspace,
 
 
 def test_score_of_another_workspace_upload_answers_404(api, other_workspace, offer, upload):
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
     their_upload = UploadFactory(workspace=other_workspace)
-    make_leads(their_upload, 1)
+    LeadFactory.create_batch(1, upload=their_upload)
 
     response = api.post(
         "/score/", {"offer_id": offer.id, "upload_id": their_upload.id}, format="json"
@@ -274,8 +260,8 @@ def test_score_of_another_workspace_upload_answers_404(api, other_workspace, off
 
 
 def test_score_names_unknown_and_other_workspace_lead_ids(api, other_workspace, offer, upload):
-    (mine,) = make_leads(upload, 1)
-    (theirs,) = make_leads(UploadFactory(workspace=other_workspace), 1)
+    (mine,) = LeadFactory.create_batch(1, upload=upload)
+    (theirs,) = LeadFactory.create_batch(1, upload=UploadFactory(workspace=other_workspace))
 
     response = api.post(
         "/score/", {"offer_id": offer.id, "lead_ids": [mine.id, 987654, theirs.id]}, format="json"
@@ -296,7 +282,7 @@ def test_score_names_unknown_and_other_workspace_lead_ids(api, other_workspace, 
 
 
 def test_score_without_leads_answers_400_nothing_to_score(api, other_workspace, offer):
-    make_leads(UploadFactory(workspace=other_workspace), 2)
+    LeadFactory.create_batch(2, upload=UploadFactory(workspace=other_workspace))
 
     response = api.post("/score/", {"offer_id": offer.id}, format="json")
 
@@ -315,7 +301,7 @@ def test_score_without_leads_answers_400_nothing_to_score(api, other_workspace, 
 
 
 def test_score_requires_an_api_key(anon, offer, upload):
-    make_leads(upload, 1)
+    LeadFactory.create_batch(1, upload=upload)
 
     response = anon.post("/score/", {"offer_id": offer.id}, format="json")
 
@@ -334,7 +320,7 @@ def test_score_rejects_form_encoded_bodies_with_415(api, offer):
 
 
 def test_a_rejected_api_key_fails_the_run_with_503(api, offer, upload, settings, httpserver):
-    make_leads(upload, 3)
+    LeadFactory.create_batch(3, upload=upload)
     serve(httpserver, failing(401))
     settings.AI_PROVIDER = "openai"
     settings.OPENAI_API_KEY = "sk-test"
@@ -367,11 +353,11 @@ def test_a_rejected_api_key_fails_the_run_with_503(api, offer, upload, settings,
 def test_runs_list_shows_the_workspace_runs_newest_first(
     api, other_api, other_workspace, offer, upload
 ):
-    make_leads(upload, 2)
+    LeadFactory.create_batch(2, upload=upload)
     first = api.post("/score/", {"offer_id": offer.id}, format="json").json()
     second = api.post("/score/", {"offer_id": offer.id}, format="json").json()
     their_offer = OfferFactory(workspace=other_workspace)
-    make_leads(UploadFactory(workspace=other_workspace), 1)
+    LeadFactory.create_batch(1, upload=UploadFactory(workspace=other_workspace))
     other_api.post("/score/", {"offer_id": their_offer.id}, format="json")
 
     response = api.get("/score/runs/")
@@ -382,7 +368,7 @@ def test_runs_list_shows_the_workspace_runs_newest_first(
 
 
 def test_run_detail_shows_the_run(api, offer, upload):
-    make_leads(upload, 2)
+    LeadFactory.create_batch(2, upload=upload)
     run = api.post("/score/", {"offer_id": offer.id}, format="json").json()
 
     for path in (f"/score/runs/{run['id']}/", f"/score/runs/{run['id']}"):
@@ -393,7 +379,7 @@ def test_run_detail_shows_the_run(api, offer, upload):
 
 def test_another_workspace_run_answers_404(api, other_api, other_workspace):
     offer = OfferFactory(workspace=other_workspace)
-    make_leads(UploadFactory(workspace=other_workspace), 1)
+    LeadFactory.create_batch(1, upload=UploadFactory(workspace=other_workspace))
     run = other_api.post("/score/", {"offer_id": offer.id}, format="json").json()
 
     response = api.get(f"/score/runs/{run['id']}/")
@@ -411,7 +397,7 @@ def test_an_unknown_run_answers_404(api):
 
 
 def test_a_run_over_the_llm_call_cap_is_refused_before_any_spending(api, offer, upload, settings):
-    make_leads(upload, 3)
+    LeadFactory.create_batch(3, upload=upload)
     settings.AI_PROVIDER = "openai"
     settings.OPENAI_API_KEY = "sk-test"
     settings.OPENAI_BASE_URL = "http://127.0.0.1:1/v1"  # never reached: refused before

@@ -32,11 +32,6 @@ from tests.scoring.llm_server import (
 
 
 @pytest.fixture
-def offer(workspace):
-    return OfferFactory(workspace=workspace)
-
-
-@pytest.fixture
 def leads(workspace):
     upload = UploadFactory(workspace=workspace)
     return [

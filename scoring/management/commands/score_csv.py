@@ -19,33 +19,16 @@ from scoring import rules
 from scoring.classifiers import get_classifier
 from scoring.classifiers.base import ClassifierError
 from scoring.composition import score_leads
-from scoring.exports import csv_lines
+from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LeadFacts, OfferFacts
 from scoring.services import thresholds
 
 BATCH = 1000
-COLUMNS = (
-    "name",
-    "role",
-    "company",
-    "intent",
-    "score",
-    "reasoning",
-    "industry",
-    "location",
-    "rule_score",
-    "role_points",
-    "industry_points",
-    "completeness_points",
-    "ai_intent",
-    "ai_points",
-    "ai_provider",
-    "ai_model",
-    "ai_status",
-    "line",
-    "rules_version",
-    "prompt_version",
-    "inputs_hash",
+# The export's columns, with the file's line in place of the database's ids and time.
+COLUMNS = tuple(
+    "line" if column == "lead_id" else column
+    for column in EXPORT_COLUMNS
+    if column not in ("offer_id", "run_id", "scored_at")
 )
 
 
