@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import write  # noqa: E402
-from bench.ingest import fresh_database  # noqa: E402
+from bench.ingest import fresh_database, manage, server_env  # noqa: E402
 
 PORT = 8932
 REDIS_DB = 13
@@ -40,12 +40,7 @@ MIX = {"results": 45, "run": 15, "export": 10, "upload": 15, "score": 15}
 
 def env_for(database_url: str, queue: str) -> dict[str, str]:
     return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SECRET_KEY": "bench-only-secret-key",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **server_env(database_url),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "LEADSCORING_QUEUE": queue,
         "LEADSCORING_AI_PROVIDER": "heuristic",
@@ -53,19 +48,7 @@ def env_for(database_url: str, queue: str) -> dict[str, str]:
         "LEADSCORING_API_RATE": "",
         "LEADSCORING_UPLOAD_RATE": "",
         "LEADSCORING_SCORE_RATE": "",
-        "LOG_LEVEL": "WARNING",
     }
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 class Client:
