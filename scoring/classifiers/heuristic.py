@@ -38,14 +38,17 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from scoring import rules
 from scoring.classifiers.base import Classification, Intent
 from scoring.facts import LeadFacts, OfferFacts
+from scoring.versioning import content_version, vocabulary_files
 
-# Bumped whenever a weight, threshold or signal below changes; results record it.
-HEURISTIC_VERSION = "2"
+# A digest of this module (weights, thresholds, signal patterns) and its data files, so any
+# change to them changes the label results record.
+HEURISTIC_VERSION = content_version([Path(__file__).resolve(), *vocabulary_files("heuristic")])
 
 # A decision maker can sign; an influencer shapes the shortlist. Authority weighs most: intent
 # without it rarely closes.
@@ -314,7 +317,7 @@ class HeuristicClassifier:
     """Classify intent from role, industry fit, shared vocabulary and bio signals; no network."""
 
     name = "heuristic"
-    model = "heuristic-v1"
+    model = f"heuristic-{HEURISTIC_VERSION}"
     prompt_version = f"heuristic-{HEURISTIC_VERSION}+rules-{rules.RULES_VERSION}"
 
     def __init__(self, **options: Any) -> None:
