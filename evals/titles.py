@@ -76,7 +76,9 @@ def report(outcomes: list[Outcome], *, misses: int) -> str:
     """Return the printed report: accuracy, per class, per source, confusion and worst misses."""
     lines: list[str] = []
     correct = sum(outcome.correct for outcome in outcomes)
-    lines.append(f"titles: {len(outcomes)}  correct: {correct}  accuracy: {_share(correct, len(outcomes))}")
+    lines.append(
+        f"titles: {len(outcomes)}  correct: {correct}  accuracy: {_share(correct, len(outcomes))}"
+    )
 
     lines.append("\nper labelled class (recall, precision):")
     for level in LEVELS:

@@ -37,7 +37,10 @@ __all__ = [
 # the rule layer's code and vocabularies, so any change to them changes it.
 RULES_VERSION = content_version(
     [
-        *(SCORING_DIR / name for name in ("rules.py", "roles.py", "industries.py", "text.py")),
+        *(
+            SCORING_DIR / name
+            for name in ("rules.py", "roles.py", "role_words.py", "industries.py", "text.py")
+        ),
         *vocabulary_files("roles", "industries"),
     ]
 )

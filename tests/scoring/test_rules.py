@@ -1,4 +1,4 @@
-"""The rule layer: role relevance, industry fit, completeness, reasons and purity."""
+"""The rule layer: industry fit, completeness, points, reasons and purity (titles: test_roles)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from scoring.rules import (
     RULES_VERSION,
     Icp,
     IndustryMatch,
-    RoleMatch,
     canonical_industry,
-    classify_role,
     icp_for_offer,
     industry_fit,
     is_complete,
@@ -53,243 +51,6 @@ def make_lead(**fields: str) -> LeadFacts:
 
 
 SAAS_ICP = icp_for_offer(make_offer("B2B SaaS mid-market"))
-
-ROLE_CASES = [
-    # C-suite, written every way.
-    ("CEO", DM),
-    ("ceo", DM),
-    ("  CEO  ", DM),
-    ("CTO", DM),
-    ("CFO", DM),
-    ("COO", DM),
-    ("CMO", DM),
-    ("CRO", DM),
-    ("CIO", DM),
-    ("CPO", DM),
-    ("CISO", DM),
-    ("CDO", DM),
-    ("C.E.O.", DM),
-    ("Chief Executive Officer", DM),
-    ("Chief Revenue Officer", DM),
-    ("Chief People Officer", DM),
-    ("Co-CEO", DM),
-    ("Interim CFO", DM),
-    ("Fractional CMO", DM),
-    # Founders, owners, presidents, partners.
-    ("Founder", DM),
-    ("Co-founder", DM),
-    ("Cofounder & CTO", DM),
-    ("CEO & Founder", DM),
-    ("CTO / Co-founder", DM),
-    ("Owner", DM),
-    ("Small Business Owner", DM),
-    ("President", DM),
-    ("Partner", DM),
-    ("Managing Partner", DM),
-    ("Board Member", DM),
-    ("Member of the Board of Directors", DM),
-    ("Chairman", DM),
-    ("Founder @ Stealth | ex-Google", DM),
-    # VPs, heads, directors, general managers.
-    ("VP Sales", DM),
-    ("VP, Sales", DM),
-    ("V.P. Marketing", DM),
-    ("SVP Engineering", DM),
-    ("EVP, Operations", DM),
-    ("AVP Finance", DM),
-    ("Vice President of Sales", DM),
-    ("Vice-President, Customer Success", DM),
-    ("Head of Sales", DM),
-    ("Head of Growth | SaaS", DM),
-    ("Global Head of Partnerships", DM),
-    ("Head of the Sales team", DM),
-    ("Director", DM),
-    ("Sales Director - EMEA", DM),
-    ("Director of Engineering", DM),
-    ("Managing Director", DM),
-    ("Senior Director, Product", DM),
-    ("Executive Director", DM),
-    ("Dir. of Marketing", DM),
-    ("General Manager", DM),
-    ("GM, North America", DM),
-    ("VP and General Manager", DM),
-    ("SALES DIRECTOR", DM),
-    ("vp   sales", DM),
-    # Influencers: managers, leads, senior, staff and principal individual contributors.
-    ("Sales Manager", INF),
-    ("Marketing Mgr", INF),
-    ("Engineering Manager", INF),
-    ("Office Manager for the Founder", INF),
-    ("Partner Manager", INF),
-    ("Team Lead", INF),
-    ("Tech Lead", INF),
-    ("Growth Lead", INF),
-    ("Lead Engineer", INF),
-    ("Senior Software Engineer", INF),
-    ("Sr. Engineer", INF),
-    ("Sr Data Analyst", INF),
-    ("Staff Engineer", INF),
-    ("Principal Consultant", INF),
-    ("Senior Account Executive", INF),
-    ("Solutions Architect", INF),
-    ("Product Owner", INF),
-    ("Chief of Staff to the CEO", INF),
-    ("Assistant Director", INF),
-    ("Associate Director of Sales", INF),
-    # Nobody with a buying role.
-    ("Intern", NONE),
-    ("Marketing Intern", NONE),
-    ("Student", NONE),
-    ("MBA Student", NONE),
-    ("Management Trainee", NONE),
-    ("Assistant", NONE),
-    ("Assistant to the CEO", NONE),
-    ("Executive Assistant to the CFO", NONE),
-    ("EA to the CEO & Founder", NONE),
-    ("Assistant to the VP/GM", NONE),
-    ("Advisor to startups & Founder of Acme", DM),
-    ("CEO Assistant", NONE),
-    ("Assistant Manager", NONE),
-    ("Associate Product Manager", NONE),
-    ("Junior Manager", NONE),
-    ("Sales Coordinator", NONE),
-    ("Sales Representative", NONE),
-    ("Junior Developer", NONE),
-    ("Software Engineer", NONE),
-    ("Account Executive", NONE),
-    ("Lead Generation Specialist", NONE),
-    ("Leadership Coach", NONE),
-    ("Doctor", NONE),
-    ("Founder's Associate", NONE),
-    ("Former CEO", NONE),
-    ("Ex-CEO", NONE),
-    ("Former VP/GM", NONE),
-    ("CEO (former)", NONE),
-    ("Former CEO, now Advisor", NONE),
-    ("Aspiring Product Manager", NONE),
-    ("Retired CEO", NONE),
-    ("CFO (retired)", NONE),
-    ("Unemployed", NONE),
-    ("Open to work", NONE),
-    ("Looking for new opportunities", NONE),
-    ("Sales leader | Open to work", NONE),
-    ("", NONE),
-    ("   ", NONE),
-    ("???", NONE),
-    # French.
-    ("Directeur Général", DM),
-    ("PDG", DM),
-    ("Président", DM),
-    ("Fondateur", DM),
-    ("Cofondatrice & CEO", DM),
-    ("Gérant", DM),
-    ("Associé", DM),
-    ("Directrice Marketing", DM),
-    ("Chef d'entreprise", DM),
-    ("Responsable marketing", INF),
-    ("Chef de projet", INF),
-    ("Directeur adjoint", INF),
-    ("Stagiaire", NONE),
-    ("Assistante de direction", NONE),
-    ("Ancien directeur commercial", NONE),
-    # German.
-    ("Geschäftsführer", DM),
-    ("Geschaeftsfuehrerin", DM),
-    ("Vorstand", DM),
-    ("Inhaber", DM),
-    ("Gründer", DM),
-    ("Leiter Vertrieb", DM),
-    ("Abteilungsleiter", DM),
-    ("Bereichsleiterin Marketing", DM),
-    ("Teamleiter", INF),
-    ("Projektleiter", INF),
-    ("Werkstudent", NONE),
-    ("Praktikantin", NONE),
-    ("Assistentin der Geschäftsführung", NONE),
-    # "Staff" is a senior grade on technical ladders only, and a grade qualifies what follows.
-    ("Staff Accountant", NONE),
-    ("Senior Staff Accountant", INF),
-    ("Staff Nurse", NONE),
-    ("Staff Data Scientist", INF),
-    ("Wait Staff", NONE),
-    ("Founding Engineer", INF),
-    ("Founding Partner", DM),
-    ("Managing Consultant", INF),
-    ("Chief Architect", DM),
-    ("VPE", DM),
-    # Spanish.
-    ("Director de Ventas", DM),
-    ("Director General", DM),
-    ("Fundador", DM),
-    ("Dueño", DM),
-    ("CEO y Fundadora", DM),
-    ("Gerente General", DM),
-    ("Gerente de Marketing", INF),
-    ("Jefe de Ventas", INF),
-    ("Coordinador de Ventas", NONE),
-    ("Becario", NONE),
-    ("Pasante", NONE),
-    ("Asistente del Director", NONE),
-    ("Asistente del Director y Fundador", NONE),
-    # Portuguese.
-    ("Diretor", DM),
-    ("Diretora Comercial", DM),
-    ("Sócio", DM),
-    ("Sócio-Fundador", DM),
-    ("Gerente", INF),
-    ("Analista Sênior", INF),
-    ("Coordenador", NONE),
-    ("Estagiário", NONE),
-    ("Analista Júnior", NONE),
-]
-
-
-def test_role_table_covers_at_least_a_hundred_titles():
-    assert len(ROLE_CASES) >= 100
-
-
-@pytest.mark.parametrize(("title", "level"), ROLE_CASES)
-def test_classify_role_reads_the_title_structure(title, level):
-    assert classify_role(title).level == level
-
-
-@pytest.mark.parametrize(
-    ("title", "evidence"),
-    [
-        ("VP Sales", "VP"),
-        ("Head of Growth", "Head of"),
-        ("Assistant to the CEO", "Assistant"),
-        ("Chief Revenue Officer", "Chief Revenue Officer"),
-        ("Assistant Director", "Assistant Director"),
-        ("Sr. Engineer", "Sr. Engineer"),
-        ("Former CEO", "Former"),
-        ("Ex-CEO", "Ex"),
-        ("Marketing Intern", "Intern"),
-        ("CEO | Open to work", "Open to work"),
-        ("Geschäftsführer", "Geschäftsführer"),
-        ("Directeur Général", "Directeur Général"),
-        ("", ""),
-    ],
-)
-def test_classify_role_names_the_deciding_words(title, evidence):
-    assert classify_role(title).evidence == evidence
-
-
-@pytest.mark.parametrize(
-    "title",
-    ["Doctor", "Director of Doctors", "Actor", "Procurement Specialist", "Directory Editor"],
-)
-def test_c_suite_abbreviations_never_match_inside_other_words(title):
-    assert classify_role(title) != RoleMatch(DM, "CTO")
-
-
-def test_classify_role_is_cached():
-    classify_role.cache_clear()
-    classify_role("VP Sales")
-    classify_role("VP Sales")
-
-    assert classify_role.cache_info().hits == 1
-
 
 INDUSTRY_CASES = [
     # Exact: the use case's industry, through synonyms, case, plurals, "&"/"and".
@@ -546,9 +307,9 @@ def test_reasons_quote_long_text_shortly():
     assert "…" in score.reasons[0]
 
 
-@pytest.mark.parametrize(("title", "_"), ROLE_CASES[::7])
+@pytest.mark.parametrize("title", ["CEO", "Sales Manager", "Intern", "Former CEO", "", "???"])
 @pytest.mark.parametrize("industry", ["SaaS", "Software", "Retail", ""])
-def test_total_stays_within_zero_and_fifty(title, _, industry):
+def test_total_stays_within_zero_and_fifty(title, industry):
     score = score_lead(make_lead(role=title, industry=industry), SAAS_ICP)
 
     assert 0 <= score.total <= 50
