@@ -19,9 +19,10 @@ from scoring.roles import classify_role
 
 TITLES_FILE = Path(__file__).resolve().parent / "titles.csv"
 LEVELS = ("decision_maker", "influencer", "none")
-# Below this share of agreeing titles the run fails: set just under the measured accuracy so a
-# regression of a family of titles (a few dozen rows) fails CI, while relabelling one row does not.
-ACCURACY_FLOOR = 0.95
+# Below this share of agreeing titles the run fails: the held-out target (issue 9), under the
+# measured 98%, so a regressed family of titles (a few dozen rows) fails CI and one relabelled
+# row does not.
+ACCURACY_FLOOR = 0.97
 
 
 @dataclass(frozen=True, slots=True)

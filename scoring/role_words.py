@@ -187,8 +187,9 @@ def _misspelt_entry(word: str) -> tuple[int | None, str | None]:
             swapped = word[:position] + word[position + 1] + word[position] + word[position + 2 :]
             if swapped in _TYPO_TARGETS:
                 near.add(swapped)
-    # Plurals and derivations are words of their own: "Directory" is no misspelt "Director".
-    near = {target for target in near if not word.startswith(target) and target != word}
+    # Plurals, derivations and stems are words of their own: "Directory" is no misspelt
+    # "Director", "Programme" no misspelt "Programmer".
+    near = {t for t in near if not word.startswith(t) and not t.startswith(word)}
     entries = {ROLE_VOCABULARY[(target,)] for target in near}
     return entries.pop() if len(entries) == 1 else (None, None)
 

@@ -153,6 +153,9 @@ def _board_verdict(segment: list[_Unit], text: str) -> _Verdict | None:
     members = [unit for unit in segment if unit.mod == MEMBER]
     if not members:
         return None
+    after = segment[segment.index(members[0]) + 1 :]
+    if any(unit.level is not None and unit.mod not in (BODY, MEMBER) for unit in after):
+        return None  # "Member Management Specialist": the member is the function
     bodies = [unit for unit in segment if unit.mod == BODY]
     if not bodies or any(unit.mod == ADVISORY for unit in segment):
         return None
