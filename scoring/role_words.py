@@ -118,7 +118,7 @@ _COMPOUND_HEADS = _compound_heads()
 _missing_heads = [h.word for h in _COMPOUND_HEADS if (h.word,) not in ROLE_VOCABULARY]
 if _missing_heads:  # a data error: fail at import, not with a silent misreading
     raise ValueError(f"compound heads missing from the role vocabulary: {_missing_heads}")
-# A compound needs a real function before its head: "Exmanager" is not read, "ITleiter" is.
+# A compound needs a real function before its head: "Exmanager" is not read, "Bauleiter" is.
 _MIN_COMPOUND_PREFIX = 3
 
 # One typo in a long role word is forgiven ("Gescäftsführer", "Dircector"); short words are too
@@ -130,11 +130,18 @@ _TYPO_TARGETS = frozenset(
     for key, (level, mod) in ROLE_VOCABULARY.items()
     if len(key) == 1 and len(key[0]) >= _TYPO_MIN_TARGET and (level is not None or mod == PAST)
 )
-_TYPO_DELETIONS: dict[str, set[tuple[str, int]]] = {}
-for _target in _TYPO_TARGETS:
-    for _position in range(len(_target)):
-        _deleted = _target[:_position] + _target[_position + 1 :]
-        _TYPO_DELETIONS.setdefault(_deleted, set()).add((_target, _position))
+
+
+def _typo_deletions() -> dict[str, set[tuple[str, int]]]:
+    deletions: dict[str, set[tuple[str, int]]] = {}
+    for target in _TYPO_TARGETS:
+        for position in range(len(target)):
+            deleted = target[:position] + target[position + 1 :]
+            deletions.setdefault(deleted, set()).add((target, position))
+    return deletions
+
+
+_TYPO_DELETIONS = _typo_deletions()
 
 _GENDER_ENDING = re.compile(r"(?:[:*_]|/-?)in(?:nen)?$|\(-?in\)$")
 # Letters that Unicode does not decompose into a base letter: "Direktør", "Ægare", "Œuvre".
@@ -196,6 +203,7 @@ def _misspelt_entry(word: str) -> tuple[int | None, str | None]:
 
 @lru_cache(maxsize=16384)
 def fold_word(word: str) -> str:
+    """Return a title word folded for the vocabulary, without a written gender ending."""
     if word[-1] in ":*_)n":  # only then can it carry a gender ending
         word = _GENDER_ENDING.sub("", word)
     return _fold(word.translate(_UNDECOMPOSED))

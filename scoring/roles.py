@@ -53,7 +53,7 @@ class RoleMatch:
 # complement word ("of", "to", "for", "at", "de"...): English puts the head last ("Sales
 # Director", "CEO Assistant") and every language puts the people a role serves after a
 # complement ("Assistant to the CEO", "Office Manager for the Founder", "Asistente del Director").
-# The words are data: one file per kind under vocabularies/roles/, each saying why it exists.
+# What each word means (vocabulary files, compounds, typos) is scoring.role_words's concern.
 
 _LEVEL_NAMES: dict[int, RoleLevel] = {DM: "decision_maker", INF: "influencer", IC: "none"}
 
