@@ -46,7 +46,14 @@ RULES_VERSION = content_version(
     [
         *(
             SCORING_DIR / name
-            for name in ("rules.py", "roles.py", "industries.py", "taxonomy.py", "text.py")
+            for name in (
+                "rules.py",
+                "roles.py",
+                "industries.py",
+                "industry_names.py",
+                "taxonomy.py",
+                "text.py",
+            )
         ),
         *vocabulary_files("roles", "industries"),
     ]

@@ -68,9 +68,10 @@ def _load_industries(path: Path) -> dict[int, Industry]:
         # parent spelt unlike its label ("Media and Telecommunications") and a last level
         # spelt unlike the row's ("Climate Technology Products Manufacturing").
         names = [part.strip() for part in row["hierarchy"].split(">") if part.strip()]
-        ids = [by_name.get(_path_key(name)) for name in names[:-1]] + [row["industry_id"]]
-        if None in ids:
+        parents = [by_name.get(_path_key(name)) for name in names[:-1]]
+        if None in parents:
             raise ValueError(f"industry {row['industry_id']}: unreadable hierarchy")
+        ids = [key for key in parents if key is not None] + [row["industry_id"]]
         industries[row["industry_id"]] = Industry(
             id=row["industry_id"],
             name=row["label"],

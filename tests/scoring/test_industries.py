@@ -9,7 +9,6 @@ import pytest
 from scoring import taxonomy
 from scoring.facts import OfferFacts
 from scoring.industries import (
-    ALIAS_FILES,
     Icp,
     IndustryMatch,
     canonical_industry,
@@ -17,6 +16,7 @@ from scoring.industries import (
     industry_fit,
     industry_ids,
 )
+from scoring.industry_names import ALIAS_FILES
 
 V2 = taxonomy.INDUSTRIES
 SIBLING_PAIRS = [
@@ -419,6 +419,7 @@ def test_icp_industries_may_be_v2_ids():
     by_id = icp_for_offer(offer("Retailers", icp=("4",), adjacent=("96",)))
 
     assert by_id.exact == {4}
+    assert by_id.label == "Software Development"
     assert industry_fit("Computer Software", by_id).level == "exact"
     assert industry_fit("IT System Testing and Evaluation", by_id).level == "adjacent"
 
