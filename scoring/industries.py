@@ -32,6 +32,7 @@ __all__ = [
     "industry_fit",
     "industry_ids",
     "industry_label",
+    "offer_industry_name",
 ]
 
 FitLevel = Literal["exact", "adjacent", "none"]
@@ -87,8 +88,8 @@ def industry_label(key: IndustryKey | None) -> str:
     return key or ""
 
 
-def _display(name: str) -> str:
-    """Return an offer-given industry as the ICP's label shows it: an id by its V2 name."""
+def offer_industry_name(name: str) -> str:
+    """Return an offer-given industry as people read it: a V2 id by its V2 name."""
     name = " ".join(name.split())
     if name.isascii() and name.isdigit() and int(name) in taxonomy.INDUSTRIES:
         return taxonomy.INDUSTRIES[int(name)].name
@@ -146,7 +147,9 @@ def icp_for_offer(offer: OfferFacts) -> Icp:
     """
     if offer.icp_industries:
         exact = _icp_keys(offer.icp_industries)
-        label = ", ".join(_display(name) for name in offer.icp_industries if name.strip())
+        label = ", ".join(
+            offer_industry_name(name) for name in offer.icp_industries if name.strip()
+        )
     else:
         exact = []
         naming: list[str] = []

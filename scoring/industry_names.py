@@ -140,7 +140,10 @@ _TEAM_FUNCTIONS = frozenset(
 )
 _FUNCTION_FOLLOWERS_TUPLES = frozenset((word,) for word in _FUNCTION_FOLLOWERS)
 _FUNCTION_LEADERS_TUPLES = frozenset((word,) for word in _FUNCTION_LEADERS)
-_LONGEST = max(len(tokens) for tokens in _VOCABULARY)
+# The longest name starting with each word: most words start none, and are skipped at once.
+_LONGEST_FROM: dict[str, int] = {}
+for _name in _VOCABULARY:
+    _LONGEST_FROM[_name[0]] = max(_LONGEST_FROM.get(_name[0], 0), len(_name))
 # Each industry's name words, to narrow a head down by the words before it.
 _NAME_WORDS = {
     key: frozenset(_key(_tokens(item.name))) - _GENERIC for key, item in taxonomy.INDUSTRIES.items()
@@ -156,49 +159,52 @@ class _Span:
 
 
 def _spans(tokens: tuple[str, ...], *, skip_functions: bool) -> list[_Span]:
-    """Return non-overlapping vocabulary matches, the longest at each position first."""
+    """Return non-overlapping vocabulary matches, the longest at each position first.
+
+    Connectors inside a name are skipped ("Oil & Gas" is "Oil and Gas"), so names are
+    looked up among the words alone, then mapped back to their place in `tokens`.
+    """
+    places = [index for index, token in enumerate(tokens) if token not in _CONNECTORS]
+    words = tuple(tokens[index] for index in places)
     spans: list[_Span] = []
-    index = 0
-    while index < len(tokens):
-        if tokens[index] in _CONNECTORS:
-            index += 1
-            continue
-        for end in range(min(len(tokens), index + 2 * _LONGEST), index, -1):
-            if tokens[end - 1] in _CONNECTORS:
-                continue
-            key = _VOCABULARY.get(_key(tokens[index:end]))
+    first = 0
+    while first < len(words):
+        longest = _LONGEST_FROM.get(words[first], 0)
+        for last in range(min(len(words), first + longest), first, -1):
+            key = _VOCABULARY.get(words[first:last])
             if key is None:
                 continue
-            before = tokens[max(0, index - 2) : index]
+            start, end = places[first], places[last - 1] + 1
+            before = tokens[max(0, start - 2) : start]
             skipped = (
                 skip_functions
-                and _key(tokens[index:end]) in _TEAM_FUNCTIONS
+                and words[first:last] in _TEAM_FUNCTIONS
                 and (
                     tokens[end : end + 1] in _FUNCTION_FOLLOWERS_TUPLES
                     or before[-1:] in _FUNCTION_LEADERS_TUPLES
                     or (before[-1:] == ("of",) and before[:1] in _FUNCTION_LEADERS_TUPLES)
                 )
             )
-            spans.append(_Span(index, end, key, skipped))
-            index = end - 1
+            spans.append(_Span(start, end, key, skipped))
+            first = last - 1
             break
-        index += 1
+        first += 1
     return spans
 
 
 def _narrow(head: int, modifiers: list[_Span], words: set[str]) -> int:
     """Return the industry within `head`'s branch that the modifiers name, else `head`."""
+    below = taxonomy.descendants(head)
     for span in reversed(modifiers):
-        if head in taxonomy.ancestors(span.key):
+        if span.key in below:
             return span.key
     words = words - _GENERIC
     best, best_rank = head, (0, 0)
-    for key, name_words in _NAME_WORDS.items():
-        shared = len(words & name_words)
-        if shared and head in taxonomy.ancestors(key):
-            rank = (shared, -taxonomy.INDUSTRIES[key].depth)
-            if rank > best_rank:
-                best, best_rank = key, rank
+    for key in below if words else ():
+        shared = len(words & _NAME_WORDS[key])
+        rank = (shared, -taxonomy.INDUSTRIES[key].depth)
+        if shared and rank > best_rank:
+            best, best_rank = key, rank
     return best
 
 

@@ -115,6 +115,15 @@ def children(industry_id: int) -> tuple[int, ...]:
     return _CHILDREN[industry_id]
 
 
+@lru_cache(maxsize=1024)
+def descendants(industry_id: int) -> frozenset[int]:
+    """Return every id below the industry, at any depth."""
+    below = set(_CHILDREN[industry_id])
+    for child in _CHILDREN[industry_id]:
+        below |= descendants(child)
+    return frozenset(below)
+
+
 def siblings(industry_id: int) -> tuple[int, ...]:
     """Return the other children of the industry's parent (none for a top-level sector)."""
     parent = INDUSTRIES[industry_id].parent
