@@ -19,8 +19,11 @@ from scoring import taxonomy
 from scoring.text import fold as _fold
 from scoring.text import table
 
-# Alias files in order of authority: a name in an earlier file cannot be redefined later.
-ALIAS_FILES = ("linkedin_v1.txt", "crm_picklists.txt", "synonyms.txt")
+# LinkedIn's classic names, "<id> <V1 name>": LinkedIn kept each V1 id in V2.
+V1_FILE = "linkedin_v1.txt"
+# Other names, "<id> <V2 name>: name, name, ...". A name may name one industry only, across
+# the V2 table and all these files: loading fails otherwise, naming both.
+ALIAS_FILES = ("crm_picklists.txt", "synonyms.txt")
 # Abbreviations that are ordinary words in running text name an industry only on their own.
 WHOLE_TEXT_FILE = "whole_text.txt"
 TEAM_FUNCTIONS_FILE = "team_functions.txt"
@@ -68,8 +71,13 @@ def _key(tokens: Iterable[str]) -> tuple[str, ...]:
     return tuple(token for token in tokens if token not in _CONNECTORS)
 
 
-def _read_lines(path: Path) -> list[tuple[int, int, str]]:
-    """Return (line number, id, synonyms) per entry; checks each id names its V2 industry."""
+def _read_lines(path: Path, *, v1: bool = False) -> list[tuple[int, int, str]]:
+    """Return (line number, id, names) per entry of a vocabulary file.
+
+    Checks that each id is a V2 industry and, except in the V1 file (whose name is the
+    alias), that the name beside it is that industry's V2 name. Lines starting with spaces
+    continue the entry above; "#" starts a comment line.
+    """
     entries: list[tuple[int, int, str]] = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -80,17 +88,12 @@ def _read_lines(path: Path) -> list[tuple[int, int, str]]:
             continue
         match = _LINE.match(raw.strip())
         if not match:
-            raise ValueError(f"{path.name}:{number}: expected '<id> <name>[: synonyms]'")
+            raise ValueError(f"{path.name}:{number}: expected '<id> <name>[: names]'")
         key, name, text = int(match[1]), match[2], match[3] or ""
-        if path.name != ALIAS_FILES[0] and (
-            key not in taxonomy.INDUSTRIES or taxonomy.INDUSTRIES[key].name != name
-        ):
+        industry = taxonomy.INDUSTRIES.get(key)
+        if industry is None or (not v1 and industry.name != name):
             raise ValueError(f"{path.name}:{number}: {key} is not the V2 industry {name!r}")
-        if path.name == ALIAS_FILES[0]:
-            if key not in taxonomy.INDUSTRIES:
-                raise ValueError(f"{path.name}:{number}: {key} is no V2 industry")
-            text = name  # "<id> <V1 name>": the V1 name is the alias of the same V2 id
-        entries.append((number, key, text))
+        entries.append((number, key, name if v1 else text))
     return entries
 
 
@@ -108,8 +111,8 @@ def _build_vocabulary() -> dict[tuple[str, ...], int]:
     errors: list[str] = []
     for item in taxonomy.INDUSTRIES.values():
         _add(vocabulary, item.name, item.id, "industry_codes.json", errors)
-    for name in ALIAS_FILES:
-        for number, key, text in _read_lines(taxonomy.DATA_DIR / name):
+    for name in (V1_FILE, *ALIAS_FILES):
+        for number, key, text in _read_lines(taxonomy.DATA_DIR / name, v1=name == V1_FILE):
             for alias in text.split(","):
                 _add(vocabulary, alias, key, f"{name}:{number}", errors)
     if errors:
@@ -142,8 +145,8 @@ _FUNCTION_FOLLOWERS_TUPLES = frozenset((word,) for word in _FUNCTION_FOLLOWERS)
 _FUNCTION_LEADERS_TUPLES = frozenset((word,) for word in _FUNCTION_LEADERS)
 # The longest name starting with each word: most words start none, and are skipped at once.
 _LONGEST_FROM: dict[str, int] = {}
-for _name in _VOCABULARY:
-    _LONGEST_FROM[_name[0]] = max(_LONGEST_FROM.get(_name[0], 0), len(_name))
+for _words in sorted(_VOCABULARY, key=len):
+    _LONGEST_FROM[_words[0]] = len(_words)
 # Each industry's name words, to narrow a head down by the words before it.
 _NAME_WORDS = {
     key: frozenset(_key(_tokens(item.name))) - _GENERIC for key, item in taxonomy.INDUSTRIES.items()
@@ -234,8 +237,8 @@ def _phrase_heads(
     """
     parsed: list[tuple[_Span, list[_Span], set[str]] | None] = []
     for start, stop in conjuncts:
-        inner = [span for span in spans if start <= span.start < stop]
-        if not inner or inner[-1].skipped:
+        inner = [span for span in spans if start <= span.start < stop and not span.skipped]
+        if not inner:
             parsed.append(None)
             continue
         head = inner[-1]

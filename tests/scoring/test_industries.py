@@ -16,7 +16,7 @@ from scoring.industries import (
     industry_fit,
     industry_ids,
 )
-from scoring.industry_names import ALIAS_FILES
+from scoring.industry_names import V1_FILE, _read_lines
 
 V2 = taxonomy.INDUSTRIES
 SIBLING_PAIRS = [
@@ -27,7 +27,7 @@ SIBLING_PAIRS = [
 
 
 def v1_names() -> list[tuple[int, str]]:
-    lines = (taxonomy.DATA_DIR / ALIAS_FILES[0]).read_text(encoding="utf-8").splitlines()
+    lines = (taxonomy.DATA_DIR / V1_FILE).read_text(encoding="utf-8").splitlines()
     return [
         (int(key), name)
         for key, name in (line.split(" ", 1) for line in lines if line and line[0].isdigit())
@@ -150,6 +150,29 @@ def test_names_resolve_whatever_their_spelling(text, industry_id):
 @pytest.mark.parametrize("text", ["", "   ", "Widgets", "Saasy Snacks", "Trail running", "99999"])
 def test_text_naming_no_industry_resolves_to_nothing(text):
     assert industry_ids(text) == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "4 Software: saas",  # not the V2 name of 4
+        "99999 Widgets: widget",  # no V2 industry
+        "Software Development: saas",  # no id
+    ],
+)
+def test_a_vocabulary_line_that_misnames_its_industry_is_refused(tmp_path, line):
+    path = tmp_path / "synonyms.txt"
+    path.write_text(f"# a comment\n{line}\n", encoding="utf-8")
+
+    with pytest.raises(ValueError, match=r"synonyms\.txt:2"):
+        _read_lines(path)
+
+
+def test_vocabulary_lines_continue_on_indented_lines(tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("4 Software Development: saas,\n  devtools\n41 Banking: bank\n")
+
+    assert _read_lines(path) == [(1, 4, "saas, devtools"), (3, 41, "bank")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,6 +405,7 @@ def test_use_cases_name_the_target_industries(use_case, lead_industry, fit):
     ("use_case", "exact"),
     [
         ("Marketing teams at SaaS companies", {4}),
+        ("SaaS marketing teams", {4}),
         ("Heads of Finance at banks", {41}),
         ("CTOs at fintech startups", {43}),
         ("HR leaders in healthcare", {14}),
