@@ -160,9 +160,11 @@ def icp_for_offer(offer: OfferFacts) -> Icp:
                 naming.append(" ".join(use_case.split()))
         exact = list(dict.fromkeys(exact))
         label = ", ".join(naming)
-    if offer.adjacent_industries:
-        via = exact[0] if exact else ""
-        links = {Link(key, "offer", via) for key in _icp_keys(offer.adjacent_industries)}
+    if not exact:
+        # Adjacent means next to a target: without one, nothing is (nor worth points).
+        links: set[Link] = set()
+    elif offer.adjacent_industries:
+        links = {Link(key, "offer", exact[0]) for key in _icp_keys(offer.adjacent_industries)}
     else:
         links = _hierarchy_links(exact)
     links = {link for link in links if link.key not in exact}

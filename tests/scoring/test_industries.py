@@ -458,6 +458,13 @@ def test_adjacent_industries_take_precedence_over_the_hierarchy():
     assert industry_fit("IT Services", icp).level == "none"
 
 
+def test_adjacent_industries_without_a_target_score_nothing():
+    icp = icp_for_offer(offer("Teams that book meetings", adjacent=("Retail",)))
+
+    assert icp == Icp(exact=frozenset(), adjacent=frozenset(), label="")
+    assert industry_fit("Retail", icp).level == "none"
+
+
 def test_unknown_icp_industries_match_by_normalised_text():
     icp = icp_for_offer(offer(icp=("Widget makers",), adjacent=("Gadget shops",)))
 
