@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(VENV)/.dev
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=leadscoring.onrender.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Scores the labelled titles and industries in evals/; each exits non-zero below its floors.
+eval: $(VENV)/.runtime
+	$(BIN)/python -m evals.titles
+	$(BIN)/python -m evals.industries
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000

@@ -12,7 +12,9 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
+from scoring import taxonomy
 from scoring.models import ScoreResult, ScoringRun
+from scoring.taxonomy import Industry
 from workspaces.models import Workspace
 
 # Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
@@ -130,3 +132,11 @@ def unknown_lead_ids(*, workspace: Workspace, lead_ids: Sequence[int]) -> list[i
         Lead.objects.filter(workspace=workspace, pk__in=lead_ids).values_list("pk", flat=True)
     )
     return [pk for pk in dict.fromkeys(lead_ids) if pk not in found]
+
+
+def industry_list(*, q: str = "") -> Sequence[Industry]:
+    """Return the LinkedIn V2 industries matching `q` (all of them, in hierarchy order, if blank).
+
+    The taxonomy is the same for every workspace: nothing here is private.
+    """
+    return taxonomy.search(q)

@@ -1,7 +1,7 @@
-"""Routes of scoring: runs, results and the export."""
+"""Routes of scoring: runs, results, the export and the industry taxonomy."""
 
 from leadscoring.api.routes import route
-from scoring import views
+from scoring import industry_views, views
 
 ID = r"[0-9]{1,18}"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     route(r"results", views.ResultListView.as_view(), "result-list"),
     route(r"results/export", views.ResultExportView.as_view(), "result-export"),
     route(rf"results/(?P<result_id>{ID})", views.ResultDetailView.as_view(), "result-detail"),
+    route(r"industries", industry_views.IndustryListView.as_view(), "industry-list"),
 ]

@@ -228,6 +228,13 @@ def test_scoring_another_workspace_lead_ids_answers_400_naming_them(other_api, a
 # --- lists and exports ------------------------------------------------------------------------
 
 
+def test_the_industry_taxonomy_is_the_same_for_every_workspace(api, other_api, alpha):
+    mine, theirs = api.get("/industries/?q=bank"), other_api.get("/industries/?q=bank")
+
+    assert (mine.status_code, theirs.status_code) == (200, 200)
+    assert mine.json() == theirs.json()
+
+
 def export_rows(response) -> list[dict]:
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()
@@ -326,6 +333,7 @@ def test_the_route_enumeration_finds_every_known_endpoint_and_each_public_one():
         "result-list",
         "result-export",
         "result-detail",
+        "industry-list",
     } <= names
     assert ("post", "/score/runs/{run_id}/cancel/") in PROTECTED
     assert ("delete", "/offer/{offer_id}/") in PROTECTED

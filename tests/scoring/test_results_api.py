@@ -37,7 +37,7 @@ PEOPLE = [
         "Ben Ortiz",
         "Marketing Manager",
         "Brightline",
-        "Computer Software",
+        "IT Services",
         "Dublin",
         "Runs campaigns.",
     ),
@@ -140,7 +140,8 @@ def test_a_result_shows_the_lead_its_scores_evidence_and_provenance(api, scored)
         "ai_status": "ok",
         "reasoning": (
             "Role 'VP Sales' is a decision maker (+20); industry 'SaaS' matches the ICP "
-            "'B2B SaaS mid-market' (+20); all fields present (+10). AI (heuristic): High. "
+            "'B2B SaaS mid-market': Software Development (+20); all fields present (+10). "
+            "AI (heuristic): High. "
             f"{ai_words}"
         ),
         "rules_version": RULES_VERSION,

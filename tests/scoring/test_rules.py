@@ -1,4 +1,7 @@
-"""The rule layer: industry fit, completeness, points, reasons and purity (titles: test_roles)."""
+"""The rule layer: points, completeness, reasons and purity.
+
+Titles are specified in test_roles.py, industries in test_industries.py.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,7 @@ from scoring.rules import (
     INDUSTRY_POINTS,
     ROLE_POINTS,
     RULES_VERSION,
-    Icp,
-    IndustryMatch,
-    canonical_industry,
     icp_for_offer,
-    industry_fit,
     is_complete,
     score_lead,
 )
@@ -52,182 +51,6 @@ def make_lead(**fields: str) -> LeadFacts:
 
 SAAS_ICP = icp_for_offer(make_offer("B2B SaaS mid-market"))
 
-INDUSTRY_CASES = [
-    # Exact: the use case's industry, through synonyms, case, plurals, "&"/"and".
-    ("B2B SaaS mid-market", "SaaS", "exact"),
-    ("B2B SaaS mid-market", "saas", "exact"),
-    ("B2B SaaS mid-market", "Software as a Service", "exact"),
-    ("B2B SaaS mid-market", "software-as-a-service", "exact"),
-    ("B2B SaaS mid-market", "Healthcare SaaS", "exact"),
-    ("Software as a Service companies", "SaaS", "exact"),
-    ("Hospitals and clinics", "Hospital & Health Care", "exact"),
-    ("Hospitals and clinics", "HOSPITAL_HEALTH_CARE", "exact"),
-    ("Healthcare providers", "Health Care", "exact"),
-    ("Healthcare providers", "hospitals", "exact"),
-    ("Healthcare providers", "Medical Practice", "exact"),
-    ("IT services firms", "Information Technology & Services", "exact"),
-    ("IT services firms", "Information Technology and Services", "exact"),
-    ("IT services firms", "IT Services and IT Consulting", "exact"),
-    ("IT services firms", "IT", "exact"),
-    ("E-commerce brands", "ecommerce", "exact"),
-    ("E-commerce brands", "E-Commerce", "exact"),
-    ("E-commerce brands", "Online Retail", "exact"),
-    ("Fintech startups", "Financial Technology", "exact"),
-    ("Fintech startups", "Payments", "exact"),
-    ("Regional banks", "Banking", "exact"),
-    ("Regional banks", "Banks", "exact"),
-    ("Marketing agencies", "Marketing & Advertising", "exact"),
-    ("Marketing agencies", "Email marketing", "exact"),
-    ("Logistics companies", "Logistics and Supply Chain", "exact"),
-    ("Universities", "Higher Education", "exact"),
-    ("Real estate brokers", "Commercial Real Estate", "exact"),
-    ("Staffing agencies", "Staffing and Recruiting", "exact"),
-    ("Computer software vendors", "Software Development", "exact"),
-    ("Consumer goods brands", "CPG", "exact"),
-    ("Heads of Finance at banks", "Banking", "exact"),
-    ("Marketing teams at SaaS companies", "SaaS", "exact"),
-    ("CTOs at fintech startups", "Fintech", "exact"),
-    # Adjacent: the vocabulary's neighbours of the use case's industry.
-    ("B2B SaaS mid-market", "Software", "adjacent"),
-    ("B2B SaaS mid-market", "Computer Software", "adjacent"),
-    ("B2B SaaS mid-market", "Cloud Computing", "adjacent"),
-    ("B2B SaaS mid-market", "IT Services", "adjacent"),
-    ("B2B SaaS mid-market", "Internet", "adjacent"),
-    ("Hospitals and clinics", "Pharmaceuticals", "adjacent"),
-    ("Hospitals and clinics", "Biotech", "adjacent"),
-    ("Hospitals and clinics", "Medical Devices", "adjacent"),
-    ("Hospitals and clinics", "Digital Health", "adjacent"),
-    ("E-commerce brands", "Retail", "adjacent"),
-    ("E-commerce brands", "Consumer Goods", "adjacent"),
-    ("E-commerce brands", "Online marketplaces", "adjacent"),
-    ("Fintech startups", "Banking", "adjacent"),
-    ("Fintech startups", "Financial Services", "adjacent"),
-    ("Fintech startups", "Insurance", "adjacent"),
-    ("Software vendors", "SaaS", "adjacent"),
-    ("Retailers", "E-commerce", "adjacent"),
-    # LinkedIn's 2022 names: a maker filed under its product is a manufacturer too.
-    ("Manufacturing companies", "Food and Beverage Manufacturing", "exact"),
-    ("Manufacturing companies", "Semiconductor Manufacturing", "exact"),
-    ("Manufacturing companies", "Pharmaceutical Manufacturing", "exact"),
-    ("Industrial manufacturers", "Furniture Manufacturer", "exact"),
-    ("Pharma companies", "Pharmaceutical Manufacturing", "exact"),
-    ("Pharma companies", "Textile Manufacturing", "none"),
-    ("Manufacturing companies", "Railroad Manufacture", "exact"),
-    ("Manufacturing companies", "Furniture", "exact"),
-    ("Banks and credit unions", "Savings Institutions", "exact"),
-    ("Management consultancies", "Strategic Management Services", "exact"),
-    ("Online retailers", "E-Commerce", "exact"),
-    ("Gyms and fitness studios", "Health, Wellness & Fitness", "exact"),
-    ("Dentists", "Hospital & Health Care", "exact"),
-    ("Manufacturers", "Machinery", "exact"),
-    ("Digital agencies", "Marketing and Advertising", "exact"),
-    # None: other industries, substrings, functions and blanks.
-    ("B2B SaaS mid-market", "Retail", "none"),
-    ("B2B SaaS mid-market", "Food & Beverages", "none"),
-    ("B2B SaaS mid-market", "", "none"),
-    ("B2B SaaS mid-market", "   ", "none"),
-    ("B2B SaaS mid-market", "Saasy Snacks", "none"),
-    ("AI startups", "Retail", "none"),
-    ("AI startups", "Email marketing", "none"),
-    ("AI startups", "Artificial Intelligence", "exact"),
-    ("Hospitals and clinics", "Banking", "none"),
-    ("Fintech startups", "Hospital & Health Care", "none"),
-    ("Marketing teams at SaaS companies", "Marketing & Advertising", "none"),
-    ("Mid-market enterprise teams", "SaaS", "none"),
-    ("Companies that want more meetings", "Software", "none"),
-    ("B2B SaaS mid-market", "Widgets", "none"),
-]
-
-
-def test_industry_table_covers_at_least_sixty_pairs():
-    assert len(INDUSTRY_CASES) >= 60
-
-
-@pytest.mark.parametrize(("use_case", "industry", "level"), INDUSTRY_CASES)
-def test_industry_fit_follows_the_use_cases(use_case, industry, level):
-    icp = icp_for_offer(make_offer(use_case))
-
-    assert industry_fit(industry, icp).level == level
-
-
-@pytest.mark.parametrize(
-    ("text", "canonical"),
-    [
-        ("SaaS", "saas"),
-        ("Software as a Service", "saas"),
-        ("Computer Software", "software"),
-        ("Hospital & Health Care", "healthcare"),
-        ("Health Care", "healthcare"),
-        ("Healthcare", "healthcare"),
-        ("Banking & Financial Services", "financial_services"),
-        ("Internet of Things", "iot"),
-        ("Retail", "retail"),
-        ("Retail Apparel and Fashion", "apparel"),
-        ("Email marketing", "marketing_advertising"),
-        ("AI", "ai"),
-        ("Widgets", None),
-        ("Trail running", None),
-        ("", None),
-    ],
-)
-def test_canonical_industry_takes_the_longest_synonym_on_word_boundaries(text, canonical):
-    assert canonical_industry(text) == canonical
-
-
-def test_use_cases_naming_no_industry_give_an_empty_icp():
-    icp = icp_for_offer(make_offer("Mid-market enterprise teams", "B2B companies"))
-
-    assert icp == Icp(exact=frozenset(), adjacent=frozenset(), label="")
-
-
-def test_icp_label_quotes_the_use_cases_that_name_an_industry():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", "Teams that book meetings"))
-
-    assert icp.label == "B2B SaaS mid-market"
-
-
-def test_icp_industries_take_precedence_over_use_cases():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", icp=("Hospital & Health Care",)))
-
-    assert industry_fit("Healthcare", icp) == IndustryMatch("exact", "healthcare")
-    assert industry_fit("SaaS", icp).level == "none"
-    assert industry_fit("Pharmaceuticals", icp).level == "adjacent"
-    assert icp.label == "Hospital & Health Care"
-
-
-def test_adjacent_industries_take_precedence_over_the_vocabulary():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", adjacent=("Retail",)))
-
-    assert industry_fit("SaaS", icp).level == "exact"
-    assert industry_fit("Retail", icp).level == "adjacent"
-    assert industry_fit("Software", icp).level == "none"
-
-
-def test_unknown_icp_industries_match_by_normalised_text():
-    icp = icp_for_offer(make_offer(icp=("Widget makers",), adjacent=("Gadget shops",)))
-
-    assert industry_fit("widget-makers", icp) == IndustryMatch("exact", "widget maker")
-    assert industry_fit("Gadget Shop", icp).level == "adjacent"
-    assert industry_fit("Widgets", icp).level == "none"
-
-
-@pytest.mark.parametrize(
-    ("first", "second"),
-    [
-        ("SaaS", "Software"),
-        ("Hospital & Health Care", "Pharmaceuticals"),
-        ("E-commerce", "Retail"),
-        ("Fintech", "Banking"),
-        ("Fintech", "Insurance"),
-        ("Oil & Energy", "Utilities"),
-    ],
-)
-def test_adjacency_is_symmetric(first, second):
-    forward = industry_fit(second, icp_for_offer(make_offer(icp=(first,))))
-    backward = industry_fit(first, icp_for_offer(make_offer(icp=(second,))))
-
-    assert (forward.level, backward.level) == ("adjacent", "adjacent")
-
 
 @pytest.mark.parametrize(
     ("fields", "complete"),
@@ -253,16 +76,18 @@ def test_is_complete_needs_all_six_fields_non_blank(fields, complete):
             {"role": 20, "industry": 20, "completeness": 10},
             (
                 "Role 'VP Sales' is a decision maker (+20)",
-                "industry 'SaaS' matches the ICP 'B2B SaaS mid-market' (+20)",
+                "industry 'SaaS' matches the ICP 'B2B SaaS mid-market': Software Development (+20)",
                 "all fields present (+10)",
             ),
         ),
         (
-            {"role": "Sales Manager", "industry": "Software", "location": "", "linkedin_bio": ""},
+            {"role": "Sales Manager", "industry": "IT", "location": "", "linkedin_bio": ""},
             {"role": 10, "industry": 10, "completeness": 0},
             (
                 "Role 'Sales Manager' is an influencer (+10)",
-                "industry 'Software' is adjacent to the ICP 'B2B SaaS mid-market' (+10)",
+                "industry 'IT' is adjacent to the ICP 'B2B SaaS mid-market': IT Services and IT "
+                "Consulting, linked to Software Development (IT firms build, integrate and resell "
+                "software) (+10)",
                 "missing: location, linkedin_bio (+0)",
             ),
         ),
@@ -289,6 +114,14 @@ def test_score_lead_gives_points_with_reasons_citing_evidence(fields, points, re
     assert score.total == sum(points.values())
     assert score.reasons == reasons
     assert score.reasoning == "; ".join(reasons)
+
+
+def test_score_lead_names_the_industry_a_lead_outside_the_icp_was_read_as():
+    score = score_lead(make_lead(industry="Food & Beverages"), SAAS_ICP)
+
+    assert score.reasons[1] == (
+        "industry 'Food & Beverages' (Food and Beverage Services) is outside the ICP (+0)"
+    )
 
 
 def test_score_lead_explains_an_offer_without_known_industries():

@@ -38,7 +38,16 @@ def test_an_unchanged_copy_derives_the_same_versions(scoring_copy):
 
 
 @pytest.mark.parametrize(
-    "module", ["rules.py", "roles.py", "role_words.py", "industries.py", "text.py"]
+    "module",
+    [
+        "rules.py",
+        "roles.py",
+        "role_words.py",
+        "industries.py",
+        "industry_names.py",
+        "taxonomy.py",
+        "text.py",
+    ],
 )
 def test_any_change_to_the_rule_layer_changes_the_rules_version(scoring_copy, module):
     with (scoring_copy / "scoring" / module).open("a") as source:
