@@ -8,26 +8,17 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
+from leadscoring.api.fields import MAX_ID, IdField
 from offers.serializers import BoundedListField, RejectUnknownFieldsMixin
 from scoring.callbacks import CallbackRefused, check_callback_url
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.selectors import RESULT_ORDERINGS, ResultFilters
 
-MAX_ID = 2**63 - 1
 MAX_LEAD_IDS = 10_000
 
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -40,14 +31,13 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    offer_id = StrictIntegerField(
-        min_value=1, max_value=MAX_ID, help_text="The offer to score against."
+    offer_id = IdField(
+        required=False,
+        help_text="The offer to score against (default: the workspace's most recent offer).",
     )
-    upload_id = StrictIntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Only the leads of this upload."
-    )
+    upload_id = IdField(required=False, help_text="Only the leads of this upload.")
     lead_ids = BoundedListField(
-        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        child=IdField(),
         required=False,
         min_length=1,
         max_length=MAX_LEAD_IDS,

@@ -29,7 +29,8 @@ from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
-from offers.selectors import offer_get
+from offers.models import Offer
+from offers.selectors import offer_get, offer_latest
 from scoring.classifiers import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
@@ -60,6 +61,7 @@ from scoring.services import (
     run_estimate,
     run_start,
 )
+from workspaces.models import Workspace
 
 RUN_EXAMPLE = {
     "id": 3,
@@ -146,8 +148,10 @@ class ScoreView(APIView):
         summary="Score leads against an offer",
         description=(
             "Scores the leads of `upload_id`, or `lead_ids`, or else every lead of the "
-            "workspace, against `offer_id`, as one run. Each (lead, offer) keeps one current "
-            "result: re-scoring replaces it."
+            "workspace, against `offer_id`, as one run. Without `offer_id` (an empty body, or "
+            "`{}`), against the workspace's most recent offer; the run's `offer_id` says which "
+            "(400 `no_offer` when the workspace has none). Each (lead, offer) keeps one "
+            "current result: re-scoring replaces it."
         ),
         request=ScoreRequestSerializer,
         responses={
@@ -172,6 +176,7 @@ class ScoreView(APIView):
         },
         examples=[
             OpenApiExample("Every lead", value={"offer_id": 1}, request_only=True),
+            OpenApiExample("Latest offer", value={}, request_only=True),
             OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 1}, request_only=True),
             OpenApiExample(
                 "Some leads", value={"offer_id": 1, "lead_ids": [1, 2, 3]}, request_only=True
@@ -199,7 +204,7 @@ class ScoreView(APIView):
         serializer = ScoreRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        offer = offer_get(workspace=workspace, offer_id=data["offer_id"])
+        offer = _offer_to_score(workspace=workspace, offer_id=data.get("offer_id"))
         upload = (
             upload_get(workspace=workspace, upload_id=data["upload_id"])
             if "upload_id" in data
@@ -264,6 +269,26 @@ class ScoreView(APIView):
                 headers={"Location": f"/score/runs/{run.pk}/"},
             )
         return Response(body)
+
+
+def _offer_to_score(*, workspace: Workspace, offer_id: int | None) -> Offer:
+    # Most clients of the brief send no body: they mean the offer they have just created.
+    if offer_id is not None:
+        return offer_get(workspace=workspace, offer_id=offer_id)
+    offer = offer_latest(workspace=workspace)
+    if offer is None:
+        raise ValidationError(
+            {
+                "offer_id": [
+                    ErrorDetail(
+                        "This workspace has no offer to score against: create one with "
+                        "POST /offer/ first.",
+                        "no_offer",
+                    )
+                ]
+            }
+        )
+    return offer
 
 
 def _nothing_to_score() -> ValidationError:

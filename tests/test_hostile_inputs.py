@@ -569,7 +569,11 @@ def offer_id_case(id: str, value: Any, code: str, detail: str, why: str) -> Host
 
 JSON_CASES = [
     offer_id_case(
-        "offer-id-string", "1", "invalid", "A valid integer is required.", "JSON numbers only."
+        "offer-id-text",
+        "one",
+        "invalid",
+        "A valid integer is required.",
+        "A JSON integer or a string of digits only.",
     ),
     offer_id_case(
         "offer-id-float", 1.5, "invalid", "A valid integer is required.", "Not an integer."
