@@ -28,16 +28,18 @@ from rest_framework.views import APIView
 from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
-from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
+from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
+from leadscoring.api.streaming import json_array_response
 from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
 from scoring.classifiers import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
+from scoring.result_rows import format_timestamp, result_items
 from scoring.selectors import (
     ResultFilters,
     result_count,
-    result_get,
+    result_item,
     result_list,
     run_get,
     run_list,
@@ -369,19 +371,32 @@ class ResultListView(APIView):
     @extend_schema(
         operation_id="results_list",
         summary="List current results, best score first",
+        description=(
+            "Without `page` or `page_size`, the whole filtered list as one JSON array, streamed "
+            "(`X-Total-Count` gives its length). With either, one page of it, with `Link` and "
+            "`X-Total-Count` headers."
+        ),
         parameters=[ResultFilterSerializer, *PAGINATION_PARAMETERS],
         responses={200: ResultSerializer(many=True)},
         examples=[OpenApiExample("Results", value=RESULT_EXAMPLE, response_only=True)],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
         workspace = request_workspace(request)
         filters = _result_filters(request)
         results = result_list(workspace=workspace, filters=filters)
+
+        def count() -> int:
+            return result_count(workspace=workspace, filters=filters)
+
+        if not wants_page(request):
+            # Clients of the brief read the array and never look for a next page.
+            response = json_array_response(result_items(results))
+            response["X-Total-Count"] = str(count())
+            return response
         paginator = HeaderPagination()
-        page = paginator.paginate_queryset(
-            results, request, count=lambda: result_count(workspace=workspace, filters=filters)
-        )
-        return paginator.get_paginated_response(ResultSerializer(page, many=True).data)
+        ids = paginator.page_ids(results, request, count=count)
+        page = list(result_items(results.filter(pk__in=ids))) if ids else []
+        return paginator.get_paginated_response(page)
 
 
 class ResultDetailView(APIView):
@@ -392,8 +407,7 @@ class ResultDetailView(APIView):
         examples=[OpenApiExample("Result", value=RESULT_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, result_id: int) -> Response:
-        result = result_get(workspace=request_workspace(request), result_id=result_id)
-        return Response(ResultSerializer(result).data)
+        return Response(result_item(workspace=request_workspace(request), result_id=result_id))
 
 
 # The ORM paths of EXPORT_COLUMNS: lead fields are read through the result's lead.
@@ -487,5 +501,5 @@ def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
     scored_at = EXPORT_FIELDS.index("scored_at")
     for row in rows:
         values = list(row)
-        values[scored_at] = values[scored_at].isoformat().replace("+00:00", "Z")
+        values[scored_at] = format_timestamp(values[scored_at])
         yield values

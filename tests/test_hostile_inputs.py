@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 UPLOAD = "/leads/upload/"

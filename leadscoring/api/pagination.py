@@ -57,6 +57,19 @@ class HeaderPagination(BasePagination):
         page is found by primary key first, and only its rows are then read in full: deep
         pages no longer join every skipped row.
         """
+        ids = self.page_ids(queryset, request, count=count)
+        if not ids:
+            return []
+        rows = queryset.model._default_manager.filter(pk__in=ids)
+        if queryset.query.select_related:
+            rows = rows.select_related(*_select_related(queryset))
+        by_id = {row.pk: row for row in rows}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def page_ids(
+        self, queryset: QuerySet, request: Request, *, count: Callable[[], int] | None = None
+    ) -> list:
+        """Return the primary keys of the requested page, in the queryset's order."""
         self.request = request
         self.page = _positive_int(request, "page", 1, None)
         self.page_size = _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
@@ -64,12 +77,7 @@ class HeaderPagination(BasePagination):
         offset = (self.page - 1) * self.page_size
         if offset >= self.count:
             return []
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + self.page_size])
-        rows = queryset.model._default_manager.filter(pk__in=ids)
-        if queryset.query.select_related:
-            rows = rows.select_related(*_select_related(queryset))
-        by_id = {row.pk: row for row in rows}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return list(queryset.values_list("pk", flat=True)[offset : offset + self.page_size])
 
     def _link(self, page: int, rel: str) -> str:
         url = self.request.build_absolute_uri()
@@ -117,3 +125,8 @@ PAGINATION_PARAMETERS = [
         description="How many items there are across all pages.",
     ),
 ]
+
+
+def wants_page(request: Request) -> bool:
+    """Tell whether the request names a page or a page size (sent empty, they count as absent)."""
+    return bool(request.query_params.get("page") or request.query_params.get("page_size"))
