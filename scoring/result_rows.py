@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from scoring.models import ScoreResult
@@ -60,21 +61,27 @@ _BREAKDOWN_KEYS = tuple(BREAKDOWN)
 
 
 def format_timestamp(value: datetime) -> str:
-    """Return `value` (UTC) as the API writes timestamps: ISO 8601 with a "Z"."""
-    return value.isoformat().replace("+00:00", "Z")
+    """Return `value` (UTC, aware or naive) as the API writes timestamps: ISO 8601 with "Z"."""
+    text = value.isoformat()
+    return text + "Z" if value.tzinfo is None else text.replace("+00:00", "Z")
 
 
 def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> Iterator[dict]:
     """Yield each result of `results`, in its order, as the API shows it.
 
-    Rows are fetched `chunk_size` at a time (a server-side cursor on PostgreSQL): memory
-    stays flat whatever the number of results.
+    Rows are fetched `chunk_size` at a time through a chunked cursor (server-side on
+    PostgreSQL), so memory stays flat whatever the number of results. The query is the
+    queryset's own, run without the ORM's per-value converters: only the timestamp needs one,
+    and the database driver returns it as a UTC datetime (naive on SQLite).
     """
-    rows = results.values_list(*_COLUMNS).iterator(chunk_size=chunk_size)
+    sql, params = results.values_list(*_COLUMNS).query.sql_with_params()
     keys, plain, scored_at, breakdown_at = _KEYS, len(_PLAIN), _SCORED_AT, _BREAKDOWN_AT
     breakdown_keys = _BREAKDOWN_KEYS
-    for row in rows:
-        values: list[Any] = list(row[:plain])
-        values[scored_at] = format_timestamp(values[scored_at])
-        values.insert(breakdown_at, dict(zip(breakdown_keys, row[plain:], strict=True)))
-        yield dict(zip(keys, values, strict=True))
+    with connections[results.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                values: list[Any] = list(row[:plain])
+                values[scored_at] = format_timestamp(values[scored_at])
+                values.insert(breakdown_at, dict(zip(breakdown_keys, row[plain:], strict=True)))
+                yield dict(zip(keys, values, strict=True))

@@ -20,5 +20,5 @@ def test_chunks_join_into_the_json_array_of_the_items(count):
 
 
 def test_chunks_refuse_values_json_cannot_hold():
-    with pytest.raises(ValueError, match="Out of range float values"):
-        list(json_array_chunks([{"x": float("nan")}]))
+    with pytest.raises(TypeError):
+        list(json_array_chunks([{"x": object()}]))

@@ -477,7 +477,9 @@ def test_empty_page_parameters_count_as_absent(api, scored, params):
 
 
 def test_the_streamed_array_is_byte_for_byte_what_the_json_renderer_writes(api, scored):
-    make_lead(scored.upload, 'Zoë "Z" Øst', "CEO", "Ünïcode\\Inc", "SaaS", "Oslo", "Bio\nline")
+    make_lead(
+        scored.upload, 'Zoë "Z" Øst', "CEO", "Ünïcode\\Inc\u2028\u2029", "SaaS", "Oslo", "Bio\nline"
+    )
     score(api, offer_id=scored.offer.id)
 
     response = api.get("/results/")
