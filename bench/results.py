@@ -2,15 +2,17 @@
 
 Usage: python bench/results.py --rows 1000000 [--repeat 3] [--postgres]
 Seeds one workspace with ROWS leads and as many results (SQL, not the scoring path), then
-reads the whole unpaged list REPEAT times. Prints rows/s (median), the worker's resident memory
-before the first request and its peak while streaming, sampled through each response. Asserts
-nothing.
+reads the whole unpaged list REPEAT times. Prints rows/s (median, and per second of the
+worker's CPU: the figure that holds on a machine shared with other work), the worker's resident
+memory before the first request and its peak while streaming, sampled through each response.
+Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import statistics
 import subprocess
 import sys
@@ -77,6 +79,12 @@ with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {{lead}}")
         cursor.execute(f"ANALYZE {{result}}")
 """
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time `pid` has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -178,15 +186,18 @@ def main() -> None:
             )
             conn.getresponse().read()
             before = rss_mb(worker)
-            timings, peaks = [], []
+            timings, peaks, cpus = [], [], []
             for i in range(args.repeat):
                 sampler = RssSampler(worker)
                 sampler.start()
+                cpu = cpu_seconds(worker)
                 elapsed, size, items, total = get_all(key)
+                cpus.append(cpu_seconds(worker) - cpu)
                 peaks.append(sampler.stop())
                 timings.append(elapsed)
                 print(
                     f"run {i + 1}: {elapsed:.2f}s  {items / elapsed:,.0f} rows/s  "
+                    f"worker CPU {cpus[-1]:.2f}s ({items / cpus[-1]:,.0f} rows/CPU-s)  "
                     f"{size / 1e6:.0f} MB  items={items:,} X-Total-Count={total:,}  "
                     f"worker RSS peak {peaks[-1]:.0f} MB ({sampler.samples} samples)"
                 )
@@ -194,10 +205,12 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     median = statistics.median(timings)
+    cpu = statistics.median(cpus)
     backend = database_url.split(":", 1)[0]
     print(
         f"{backend}: {args.rows:,} results, median {median:.2f}s = {args.rows / median:,.0f} "
-        f"rows/s; worker RSS {before:.0f} MB before, peak {max(peaks):.0f} MB while streaming"
+        f"rows/s (worker CPU {args.rows / cpu:,.0f} rows/CPU-s); worker RSS {before:.0f} MB "
+        f"before, peak {max(peaks):.0f} MB while streaming"
     )
 
 

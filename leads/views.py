@@ -116,6 +116,15 @@ class LeadUploadView(APIView):
                 request_only=True,
                 media_type="text/csv",
             ),
+            OpenApiExample(
+                "CSV file",
+                value=(
+                    "name,role,company,industry,location,linkedin_bio\n"
+                    'Ava Patel,Head of Growth,FlowMetrics,SaaS,"Austin, TX",Scaling outbound.\n'
+                ),
+                request_only=True,
+                media_type="application/csv",
+            ),
             OpenApiExample("Imported", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True),
         ],
     )

@@ -27,7 +27,12 @@ from rest_framework.views import APIView
 
 from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
+from leadscoring.api.errors import (
+    Conflict,
+    ErrorResponseSerializer,
+    ServiceUnavailable,
+    error_body,
+)
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
 from leadscoring.api.streaming import json_array_response
 from offers.models import Offer
@@ -186,7 +191,37 @@ class ScoreView(APIView):
             OpenApiExample(
                 "Estimate only", value={"offer_id": 1, "dry_run": True}, request_only=True
             ),
-            OpenApiExample("Finished run", value=RUN_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Finished run", value=RUN_EXAMPLE, response_only=True, status_codes=[200]
+            ),
+            OpenApiExample(
+                "Queued run",
+                value={
+                    **RUN_EXAMPLE,
+                    "status": "queued",
+                    "scored": 0,
+                    "percent": 0.0,
+                    "background": True,
+                    "started_at": None,
+                    "finished_at": None,
+                    "duration_seconds": None,
+                },
+                response_only=True,
+                status_codes=[202],
+            ),
+            OpenApiExample(
+                "No offer yet",
+                value=error_body(
+                    status_code=400,
+                    code="no_offer",
+                    detail="This workspace has no offer to score against: create one with "
+                    "POST /offer/ first.",
+                    attr="offer_id",
+                )
+                | {"type": "validation_error"},
+                response_only=True,
+                status_codes=[400],
+            ),
             OpenApiExample(
                 "Estimate", value=ESTIMATE_EXAMPLE, response_only=True, status_codes=[200]
             ),
@@ -472,6 +507,22 @@ class ResultExportView(APIView):
         ),
         parameters=[ResultFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},
+        examples=[
+            OpenApiExample(
+                "CSV",
+                value=(
+                    ",".join(EXPORT_COLUMNS)
+                    + "\r\n"
+                    + "Liam O'Brien,VP Sales,Brightline Software,High,90,"
+                    + "\"Role 'VP Sales' is a decision maker (+20); ...\","
+                    + 'Computer Software,"Dublin, Ireland",40,20,10,10,High,50,heuristic,'
+                    + "heuristic-v1,ok,2,1,3,2026-11-27T10:00:01Z,2026.11.2,"
+                    + "heuristic-2+rules-2026.11.2,4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d\r\n"
+                ),
+                response_only=True,
+                media_type="text/csv",
+            )
+        ],
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         workspace = request_workspace(request)
