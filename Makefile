@@ -45,6 +45,8 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+	$(BIN)/python bench/results.py --rows 1000000
+	$(BIN)/python bench/results.py --rows 1000000 --postgres
 
 # Regenerate docs/leadscoring.postman_collection.json from the OpenAPI schema.
 postman: $(VENV)/.dev

@@ -27,12 +27,7 @@ from rest_framework.views import APIView
 
 from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import (
-    Conflict,
-    ErrorResponseSerializer,
-    ServiceUnavailable,
-    error_body,
-)
+from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
 from leadscoring.api.streaming import json_array_response
 from offers.models import Offer
@@ -70,6 +65,7 @@ from scoring.services import (
 )
 from workspaces.models import Workspace
 
+NO_OFFER = "This workspace has no offer to score against: create one with POST /offer/ first."
 RUN_EXAMPLE = {
     "id": 3,
     "offer_id": 1,
@@ -211,14 +207,10 @@ class ScoreView(APIView):
             ),
             OpenApiExample(
                 "No offer yet",
-                value=error_body(
-                    status_code=400,
-                    code="no_offer",
-                    detail="This workspace has no offer to score against: create one with "
-                    "POST /offer/ first.",
-                    attr="offer_id",
-                )
-                | {"type": "validation_error"},
+                value={
+                    "type": "validation_error",
+                    "errors": [{"code": "no_offer", "detail": NO_OFFER, "attr": "offer_id"}],
+                },
                 response_only=True,
                 status_codes=[400],
             ),
@@ -314,17 +306,7 @@ def _offer_to_score(*, workspace: Workspace, offer_id: int | None) -> Offer:
         return offer_get(workspace=workspace, offer_id=offer_id)
     offer = offer_latest(workspace=workspace)
     if offer is None:
-        raise ValidationError(
-            {
-                "offer_id": [
-                    ErrorDetail(
-                        "This workspace has no offer to score against: create one with "
-                        "POST /offer/ first.",
-                        "no_offer",
-                    )
-                ]
-            }
-        )
+        raise ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]})
     return offer
 
 
