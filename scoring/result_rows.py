@@ -8,11 +8,11 @@ stream at a few hundred thousand a second.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 
 from scoring.models import ScoreResult
@@ -51,13 +51,9 @@ BREAKDOWN = {
     "completeness": "completeness_points",
 }
 
-_KEYS = tuple(RESULT_ITEM)
 # values_list() reads the plain columns in item order, then the breakdown's.
 _PLAIN = tuple(column for column in RESULT_ITEM.values() if column)
 _COLUMNS = _PLAIN + tuple(BREAKDOWN.values())
-_BREAKDOWN_AT = _KEYS.index("breakdown")
-_SCORED_AT = _PLAIN.index("scored_at")
-_BREAKDOWN_KEYS = tuple(BREAKDOWN)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -66,22 +62,45 @@ def format_timestamp(value: datetime) -> str:
     return text + "Z" if value.tzinfo is None else text.replace("+00:00", "Z")
 
 
+def _item_builder() -> Callable[[Sequence[Any]], dict]:
+    """Return a function turning a row of _COLUMNS into an item, compiled from RESULT_ITEM.
+
+    A dict display with constant keys is the fastest way CPython builds a dict: about twice
+    as fast as dict(zip(...)) here, which is most of the Python time of streaming a result.
+    """
+    entries = []
+    for key, column in RESULT_ITEM.items():
+        if key == "breakdown":
+            parts = ", ".join(
+                f"{name!r}: row[{_COLUMNS.index(points)}]" for name, points in BREAKDOWN.items()
+            )
+            value = f"{{{parts}}}"
+        elif key == "scored_at":
+            value = f"format_timestamp(row[{_COLUMNS.index(column)}])"
+        else:
+            value = f"row[{_COLUMNS.index(column)}]"
+        entries.append(f"{key!r}: {value}")
+    source = f"lambda row: {{{', '.join(entries)}}}"
+    return eval(source, {"format_timestamp": format_timestamp})  # noqa: S307 (our own constants)
+
+
+_item = _item_builder()
+
+
 def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> Iterator[dict]:
     """Yield each result of `results`, in its order, as the API shows it.
 
     Rows are fetched `chunk_size` at a time through a chunked cursor (server-side on
     PostgreSQL), so memory stays flat whatever the number of results. The query is the
     queryset's own, run without the ORM's per-value converters: only the timestamp needs one,
-    and the database driver returns it as a UTC datetime (naive on SQLite).
+    and the database driver returns it as a UTC datetime (naive on SQLite). It runs in a
+    transaction: outside one, PostgreSQL would compute the whole result before the first row
+    (a cursor WITH HOLD).
     """
     sql, params = results.values_list(*_COLUMNS).query.sql_with_params()
-    keys, plain, scored_at, breakdown_at = _KEYS, len(_PLAIN), _SCORED_AT, _BREAKDOWN_AT
-    breakdown_keys = _BREAKDOWN_KEYS
-    with connections[results.db].chunked_cursor() as cursor:
+    item = _item
+    with transaction.atomic(using=results.db), connections[results.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
-                values: list[Any] = list(row[:plain])
-                values[scored_at] = format_timestamp(values[scored_at])
-                values.insert(breakdown_at, dict(zip(breakdown_keys, row[plain:], strict=True)))
-                yield dict(zip(keys, values, strict=True))
+                yield item(row)
