@@ -143,18 +143,22 @@ def wait_for_worker(master: int, timeout: float = 120) -> int:
     raise SystemExit("gunicorn did not start")
 
 
-def get_all(key: str) -> tuple[float, int, int, int]:
-    """GET /results/ and read it whole; return (seconds, bytes, items, X-Total-Count)."""
+def get_all(key: str, path: str = "/results/") -> tuple[float, int, int, int]:
+    """GET `path` and read it whole; return (seconds, bytes, items, X-Total-Count or -1).
+
+    Items are counted as JSON objects, or for the CSV export as lines after the header.
+    """
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=600)
     start = time.perf_counter()
-    conn.request("GET", "/results/", headers={"Authorization": f"Api-Key {key}"})
+    conn.request("GET", path, headers={"Authorization": f"Api-Key {key}"})
     response = conn.getresponse()
     if response.status != 200:
-        raise SystemExit(f"GET /results/ failed: {response.status} {response.read()[:500]!r}")
-    total = int(response.getheader("X-Total-Count"))
+        raise SystemExit(f"GET {path} failed: {response.status} {response.read()[:500]!r}")
+    total = int(response.getheader("X-Total-Count") or -1)
     size = items = 0
     tail = b""
-    marker = b'{"id":'
+    csv = path.startswith("/results/export/")
+    marker = b"\r\n" if csv else b'{"id":'
     while chunk := response.read(READ):
         size += len(chunk)
         # Count items as they pass, without holding the body (a marker may straddle reads).
@@ -162,7 +166,7 @@ def get_all(key: str) -> tuple[float, int, int, int]:
         items += joined.count(marker)
         tail = joined[-(len(marker) - 1) :]
         items -= tail.count(marker)
-    items += tail.count(marker)
+    items += tail.count(marker) - (1 if csv else 0)
     return time.perf_counter() - start, size, items, total
 
 
@@ -170,6 +174,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="also time GET /results/export/ (the CSV stream) once, for comparison",
+    )
     parser.add_argument(
         "--postgres",
         action="store_true",
@@ -226,6 +235,15 @@ def main() -> None:
                     f"worker CPU {cpus[-1]:.2f}s ({items / cpus[-1]:,.0f} rows/CPU-s)  "
                     f"{size / 1e6:.0f} MB  items={items:,} X-Total-Count={total:,}  "
                     f"worker RSS peak {peaks[-1]:.0f} MB ({sampler.samples} samples)"
+                )
+            if args.export:
+                cpu = cpu_seconds(worker)
+                elapsed, size, items, _ = get_all(key, "/results/export/")
+                used = cpu_seconds(worker) - cpu
+                print(
+                    f"export (CSV): {elapsed:.2f}s  {items / elapsed:,.0f} rows/s  worker CPU "
+                    f"{used:.2f}s ({items / used:,.0f} rows/CPU-s)  {size / 1e6:.0f} MB  "
+                    f"rows={items:,}"
                 )
         finally:
             server.terminate()
