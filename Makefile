@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint eval bench clean
+.PHONY: run test lint eval bench postman clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,7 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy
 	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python -m leadscoring.api.postman --check
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=leadscoring.onrender.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
@@ -49,6 +50,12 @@ eval: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+	$(BIN)/python bench/results.py --rows 1000000
+	$(BIN)/python bench/results.py --rows 1000000 --postgres
+
+# Regenerate docs/leadscoring.postman_collection.json from the OpenAPI schema.
+postman: $(VENV)/.dev
+	DJANGO_SECRET_KEY=postman-only DJANGO_DEBUG=false $(BIN)/python -m leadscoring.api.postman
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -80,11 +81,13 @@ class LeadUploadView(APIView):
         summary="Upload leads as CSV",
         description=(
             "A CSV with the columns `name,role,company,industry,location,linkedin_bio` (any "
-            "order and case; extra columns ignored), as the multipart field `file` or as a raw "
-            "`text/csv` body. Encodings UTF-8 (with or without BOM), UTF-16 and Windows-1252; "
-            "delimiters `,` `;` or tab. Only `name` is required in a row. Each row is created, "
-            "counted as a duplicate (same name and company as an existing lead) or rejected "
-            "with its line and reason; `created + duplicates + rejected == rows_total`."
+            "order and case; extra columns ignored), as a multipart file part (named `file`, or "
+            "any other name: the request's one file is read; several files are a 400) or as a "
+            "raw `text/csv` body. Encodings UTF-8 (with or without BOM), UTF-16 and "
+            "Windows-1252; delimiters `,` `;` or tab. Only `name` is required in a row. Each row "
+            "is created, counted as a duplicate (same name and company as an existing lead) or "
+            "rejected with its line and reason (a row repeating the header is rejected and "
+            "named in `warnings`); `created + duplicates + rejected == rows_total`."
         ),
         parameters=[UploadQuerySerializer],
         request={
@@ -113,6 +116,15 @@ class LeadUploadView(APIView):
                 request_only=True,
                 media_type="text/csv",
             ),
+            OpenApiExample(
+                "CSV file",
+                value=(
+                    "name,role,company,industry,location,linkedin_bio\n"
+                    'Ava Patel,Head of Growth,FlowMetrics,SaaS,"Austin, TX",Scaling outbound.\n'
+                ),
+                request_only=True,
+                media_type="application/csv",
+            ),
             OpenApiExample("Imported", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True),
         ],
     )
@@ -127,11 +139,7 @@ class LeadUploadView(APIView):
             raise PayloadTooLarge(too_large_message())
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        file = request.FILES.get("file")
-        if file is None:
-            raise ValidationError(
-                {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
-            )
+        file = _single_file(request)
         if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
             raise PayloadTooLarge(too_large_message())
         try:
@@ -159,6 +167,33 @@ class LeadUploadView(APIView):
         finally:
             file.close()
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+def _single_file(request: Request) -> UploadedFile:
+    """Return the request's one file part, whatever its field name (`file`, `csv`, `leads`...).
+
+    Clients of the brief name the part as they please; only several files are ambiguous.
+    """
+    parts = [(name, file) for name, files in request.FILES.lists() for file in files]
+    if not parts:
+        raise ValidationError(
+            {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
+        )
+    if len(parts) > 1:
+        names = ", ".join(repr(name[:50]) for name, _ in parts[:10])
+        more = f" and {len(parts) - 10} more" if len(parts) > 10 else ""
+        raise ValidationError(
+            {
+                "file": [
+                    ErrorDetail(
+                        f"Send one CSV file per upload; this request has {len(parts)} file "
+                        f"parts: {names}{more}.",
+                        "multiple_files",
+                    )
+                ]
+            }
+        )
+    return parts[0][1]
 
 
 class UploadListView(APIView):

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
 from scoring import taxonomy
 from scoring.models import ScoreResult, ScoringRun
+from scoring.result_rows import result_items
 from scoring.taxonomy import Industry
 from workspaces.models import Workspace
 
@@ -109,11 +111,12 @@ def _filters_key(filters: ResultFilters) -> str:
     return hashlib.blake2b(described.encode(), digest_size=12).hexdigest()
 
 
-def result_get(*, workspace: Workspace, result_id: int) -> ScoreResult:
-    """Return the workspace's result; raise Http404 when unknown or not theirs."""
-    return get_object_or_404(
-        ScoreResult.objects.select_related("lead"), workspace=workspace, pk=result_id
-    )
+def result_item(*, workspace: Workspace, result_id: int) -> dict:
+    """Return the workspace's result as the API shows it; raise Http404 when unknown or not
+    theirs."""
+    for item in result_items(ScoreResult.objects.filter(workspace=workspace, pk=result_id)):
+        return item
+    raise Http404("No such result.")
 
 
 def run_list(*, workspace: Workspace) -> QuerySet[ScoringRun]:

@@ -25,7 +25,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, reject, settings
-from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.stateful import run_state_machine_as_test
@@ -37,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
+from tests.clients import APIClient
 from workspaces.services import api_key_create
 
 CHECKS = [

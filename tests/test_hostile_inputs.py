@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 UPLOAD = "/leads/upload/"
@@ -569,7 +569,11 @@ def offer_id_case(id: str, value: Any, code: str, detail: str, why: str) -> Host
 
 JSON_CASES = [
     offer_id_case(
-        "offer-id-string", "1", "invalid", "A valid integer is required.", "JSON numbers only."
+        "offer-id-text",
+        "one",
+        "invalid",
+        "A valid integer is required.",
+        "A JSON integer or a string of digits only.",
     ),
     offer_id_case(
         "offer-id-float", 1.5, "invalid", "A valid integer is required.", "Not an integer."
@@ -1179,7 +1183,105 @@ AUTH_CASES = [
     ),
 ]
 
-CASES = [*CSV_CASES, *JSON_CASES, *QUERY_CASES, *METHOD_AND_PATH_CASES, *AUTH_CASES]
+
+def upload_parts(*fields: str) -> Send:
+    """A multipart upload with a copy of a valid CSV under each of `fields`."""
+
+    def send(client: APIClient, ctx: Ctx) -> Any:
+        parts: dict[str, list] = {}
+        for name in fields:
+            file = SimpleUploadedFile("leads.csv", csv_bytes(HEADER, AVA), content_type="text/csv")
+            parts.setdefault(name, []).append(file)
+        return client.post(UPLOAD, parts, format="multipart")
+
+    return send
+
+
+# What published clients of the brief send (issue 10): each must work, or be told why not.
+CLIENT_CASES = [
+    bad_csv(
+        "header-malformed-quote",
+        'header name,"role"x,company,industry,location,linkedin_bio',
+        csv_bytes('name,"role"x,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting",
+        "csv.Error must not escape as a 500: the whole file is refused, naming the problem.",
+    ),
+    bad_csv(
+        "header-unterminated-quote",
+        'header name,"role,company,industry,location,linkedin_bio',
+        csv_bytes('name,"role,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting",
+        "The same for a quote the header never closes.",
+    ),
+    Hostile(
+        "header-repeated-as-row",
+        "the header line again as the third row (two exports glued)",
+        upload_file(csv_bytes(HEADER, AVA, HEADER, BEN)),
+        201,
+        rows=(3, 2, 0, 1),
+        row_error=(3, None, "Repeats the header line"),
+        why="Not a lead named 'name': rejected with its line and listed in warnings.",
+    ),
+    Hostile(
+        "upload-field-leadsFile",
+        "multipart with the file as `leadsFile`",
+        upload_parts("leadsFile"),
+        201,
+        rows=(1, 1, 0, 0),
+        why="The request's one file part is read, whatever its name.",
+    ),
+    Hostile(
+        "upload-field-csv",
+        "multipart with the file as `csv`",
+        upload_parts("csv"),
+        201,
+        rows=(1, 1, 0, 0),
+        why="The request's one file part is read, whatever its name.",
+    ),
+    Hostile(
+        "upload-two-files",
+        "multipart with files as `file` and `leads`",
+        upload_parts("file", "leads"),
+        400,
+        "multiple_files",
+        "file",
+        "this request has 2 file parts: 'file', 'leads'",
+        why="Which one was meant is ambiguous: refused, naming the fields.",
+    ),
+    Hostile(
+        "score-no-body",
+        "POST /score/ with no body and no Content-Type",
+        call("post", "/score/"),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="Scores every lead against the workspace's most recent offer.",
+    ),
+    Hostile(
+        "score-empty-object",
+        "POST /score/ {}",
+        post_json("/score/", {}),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="The same as no body.",
+    ),
+    Hostile(
+        "score-offer-id-numeric-string",
+        'POST /score/ {"offer_id": "<id>"}',
+        post_json("/score/", lambda ctx: {"offer_id": str(ctx["offer"])}),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="Ids may come as strings of digits, as some clients send them.",
+    ),
+]
+
+CASES = [
+    *CSV_CASES,
+    *JSON_CASES,
+    *QUERY_CASES,
+    *METHOD_AND_PATH_CASES,
+    *AUTH_CASES,
+    *CLIENT_CASES,
+]
 
 
 def _param(case: Hostile) -> Any:

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from leadscoring.api.errors import page_not_found
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 HEADER = "name,role,company,industry,location,linkedin_bio"

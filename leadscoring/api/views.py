@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -45,6 +45,19 @@ class IndexView(APIView):
                 },
             )
         },
+        examples=[
+            OpenApiExample(
+                "Index",
+                value={
+                    "service": "leadscoring",
+                    "docs": "http://127.0.0.1:8000/api/docs/",
+                    "schema": "http://127.0.0.1:8000/api/schema/",
+                    "auth": "Authorization: Api-Key <key>",
+                    "endpoints": ENDPOINTS,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -76,6 +89,14 @@ class HealthView(APIView):
                 {"status": serializers.CharField(), "database": serializers.CharField()},
             ),
         },
+        examples=[
+            OpenApiExample("Healthy", value={"status": "ok", "database": "ok"}, status_codes=[200]),
+            OpenApiExample(
+                "Database down",
+                value={"status": "unavailable", "database": "unreachable"},
+                status_codes=[503],
+            ),
+        ],
     )
     def get(self, request: Request) -> Response:
         try:

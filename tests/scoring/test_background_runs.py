@@ -17,12 +17,12 @@ import redis
 from django.db import connections
 from django.db.models import Max, Sum
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from scoring import services
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringChunk, ScoringRun
 from scoring.rules import RULES_VERSION
+from tests.clients import APIClient
 from tests.factories import LeadFactory
 from tests.scoring import slow_classifier
 from tests.scoring.workers import (
