@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
+from scoring.evaluation import Cell, evaluate
 from scoring.models import ScoreResult, ScoringRun
 from workspaces.models import Workspace
 
@@ -105,6 +106,35 @@ def _filters_key(filters: ResultFilters) -> str:
         )
     )
     return hashlib.blake2b(described.encode(), digest_size=12).hexdigest()
+
+
+def result_outcome_cells(*, workspace: Workspace, filters: ResultFilters) -> list[Cell]:
+    """Return the selected current results counted by score, rule score, AI points, intent
+    and their lead's outcome: one aggregate query, whose answer stays a few hundred rows
+    however many results there are."""
+    rows = (
+        result_list(workspace=workspace, filters=filters)
+        .order_by()
+        .values("score", "rule_score", "ai_points", "intent", "lead__outcome")
+        .annotate(count=Count("pk"))
+    )
+    return [
+        Cell(
+            score=row["score"],
+            rule_score=row["rule_score"],
+            ai_points=row["ai_points"],
+            intent=row["intent"],
+            outcome=row["lead__outcome"],
+            count=row["count"],
+        )
+        for row in rows
+    ]
+
+
+def result_evaluation(*, workspace: Workspace, filters: ResultFilters) -> dict:
+    """Return the evaluation report (scoring.evaluation) of the selected current results
+    against their leads' known outcomes."""
+    return evaluate(result_outcome_cells(workspace=workspace, filters=filters))
 
 
 def result_get(*, workspace: Workspace, result_id: int) -> ScoreResult:

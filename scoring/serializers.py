@@ -8,7 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
-from offers.serializers import BoundedListField, RejectUnknownFieldsMixin
+from leads.serializers import OutcomeField
+from offers.serializers import BoundedListField, RejectUnknownFieldsMixin, StrictIntegerField
 from scoring.callbacks import CallbackRefused, check_callback_url
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.selectors import RESULT_ORDERINGS, ResultFilters
@@ -19,15 +20,6 @@ MAX_LEAD_IDS = 10_000
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -116,6 +108,8 @@ class RunSerializer(serializers.ModelSerializer):
             "model",
             "prompt_version",
             "rules_version",
+            "high_intent_score",
+            "medium_intent_score",
             "total",
             "scored",
             "cached",
@@ -187,6 +181,8 @@ class ResultSerializer(serializers.ModelSerializer):
     industry = serializers.CharField(source="lead.industry")
     location = serializers.CharField(source="lead.location")
     breakdown = BreakdownSerializer()
+    outcome = OutcomeField(source="lead.outcome")
+    outcome_at = serializers.DateTimeField(source="lead.outcome_at", allow_null=True)
 
     class Meta:
         model = ScoreResult
@@ -215,6 +211,8 @@ class ResultSerializer(serializers.ModelSerializer):
             "prompt_version",
             "inputs_hash",
             "scored_at",
+            "outcome",
+            "outcome_at",
         ]
         read_only_fields = fields
 
