@@ -77,7 +77,10 @@ class Lead(models.Model):
     dedupe_key = models.CharField(max_length=32)
     created_at = models.DateTimeField()
     # What became of the lead, when known: what the evaluation measures the scores against.
-    outcome = models.CharField(max_length=4, choices=Outcome.choices, blank=True, default="")
+    # db_default: rows inserted by raw SQL (bulk loads) start with an unknown outcome too.
+    outcome = models.CharField(
+        max_length=4, choices=Outcome.choices, blank=True, default="", db_default=""
+    )
     outcome_at = models.DateTimeField(null=True, blank=True, help_text="When it was recorded.")
 
     class Meta:
