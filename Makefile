@@ -44,6 +44,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+	$(BIN)/python bench/evaluation.py --results 100000
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
