@@ -76,7 +76,7 @@ def evaluate(
     seed: int = SEED,
 ) -> dict[str, Any]:
     """Return the evaluation report of `cells` (see the README's table of its fields)."""
-    cells = [cell for cell in cells if cell.count > 0]
+    cells = _merged(cells)
     labelled_cells = [cell for cell in cells if cell.outcome in (WON, LOST)]
     labelled = sum(cell.count for cell in labelled_cells)
     positives = sum(cell.count for cell in labelled_cells if cell.outcome == WON)
@@ -127,6 +127,21 @@ def evaluate(
             ),
         }
     return report
+
+
+def _merged(cells: Iterable[Cell]) -> list[Cell]:
+    """Return `cells` with equal keys added up and empty ones left out: every figure below
+    then loops over distinct cells only, however the input was counted."""
+    counts: dict[tuple[int, int | None, int | None, str, str], int] = defaultdict(int)
+    for cell in cells:
+        if cell.count > 0:
+            counts[(cell.score, cell.rule_score, cell.ai_points, cell.intent, cell.outcome)] += (
+                cell.count
+            )
+    return [
+        Cell(score, rule, ai, intent, outcome, count)
+        for (score, rule, ai, intent, outcome), count in counts.items()
+    ]
 
 
 def _histograms(cells: Iterable[Cell], key: Any) -> tuple[dict[int, int], dict[int, int]]:

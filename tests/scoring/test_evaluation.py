@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from scoring.evaluation import Cell, auc, decile_table, evaluate, suggest_thresholds, top_shares
 from scoring.resampling import binomial, multinomial, quantile
@@ -55,6 +56,27 @@ def test_auc_of_the_histogram_equals_the_pairwise_definition_on_random_tied_data
     report = evaluate(cells, resamples=50)
 
     assert report["auc"] == pytest.approx(pairwise_auc(scores, won), abs=1e-9)
+    assert report["auc"] == pytest.approx(roc_auc_score(won, scores), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_auc_equals_scikit_learn_on_a_hundred_thousand_tied_scores(seed):
+    rng = random.Random(seed)
+    scores = [rng.randrange(0, 101) for _ in range(100_000)]
+    won = [rng.random() < 0.05 + s / 300 for s in scores]
+    layers = [(s // 2, s - s // 2) for s in scores]
+    cells = [
+        Cell(s, r, a, "Low", "won" if w else "lost", 1)
+        for s, (r, a), w in zip(scores, layers, won, strict=True)
+    ]
+
+    report = evaluate(cells, resamples=10)
+
+    assert report["auc"] == pytest.approx(roc_auc_score(won, scores), abs=1e-9)
+    assert report["auc_rules"] == pytest.approx(
+        roc_auc_score(won, [r for r, _ in layers]), abs=1e-9
+    )
+    assert report["auc_ai"] == pytest.approx(roc_auc_score(won, [a for _, a in layers]), abs=1e-9)
 
 
 def cells_of(rows: list[tuple[int, str, str, int]]) -> list[Cell]:

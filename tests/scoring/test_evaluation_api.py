@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from leads.models import Lead
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
@@ -65,6 +66,10 @@ def test_auc_equals_an_independent_computation_from_the_results_and_outcomes(api
     body = response.json()
     assert len({r["score"] for r in labelled}) < len(labelled)  # ties, plenty
     assert body["auc"] == pytest.approx(pairwise_auc(labelled), abs=1e-6)
+    assert body["auc"] == pytest.approx(
+        roc_auc_score([r["outcome"] == "won" for r in labelled], [r["score"] for r in labelled]),
+        abs=1e-6,
+    )
     assert (body["leads"], body["labelled"]) == (len(results), len(labelled))
     assert body["positives"] == sum(r["outcome"] == "won" for r in labelled)
     assert [b["leads"] for b in body["bands"]] == [
