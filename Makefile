@@ -52,6 +52,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
 	$(BIN)/python bench/results.py --rows 1000000
 	$(BIN)/python bench/results.py --rows 1000000 --postgres
+	$(BIN)/python bench/evaluation.py --results 100000
 
 # Regenerate docs/leadscoring.postman_collection.json from the OpenAPI schema.
 postman: $(VENV)/.dev

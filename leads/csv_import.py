@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
+from leads.outcomes import OUTCOME_COLUMNS, UNKNOWN, OutcomeError, parse_outcome
+
 # The spec's columns, in the spec's order.
 COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
 # Only a name is required: a lead without the other fields is still worth scoring, it just
@@ -174,6 +176,7 @@ class LeadRow(NamedTuple):
     location: str
     linkedin_bio: str
     dedupe_key: str
+    outcome: str = UNKNOWN  # from an optional outcome column (see leads.outcomes)
 
 
 # tuple.__new__ skips the generated NamedTuple.__new__: a third of a row's creation cost.
@@ -395,6 +398,7 @@ class LeadCsvReader:
         found_parts: dict[str, dict[int, int]] = {field: {} for field in FIELD_PARTS}
         seen: dict[str, str] = {}
         ignored: list[str] = []
+        outcome_columns: dict[str, tuple[int, str]] = {}
         for index, raw in enumerate(header):
             label = raw.replace("\ufeff", "").strip()
             key = _normalise_header(label)
@@ -425,7 +429,10 @@ class LeadCsvReader:
                     )
                 found_parts[field][order] = index
             else:
+                if key in OUTCOME_COLUMNS:
+                    outcome_columns[key] = (index, label)
                 ignored.append(label)
+        self._outcome = self._outcome_column(outcome_columns, ignored)
         parts: dict[str, tuple[str, list[int]]] = {}
         for field, by_order in found_parts.items():
             if field not in columns and by_order:
@@ -448,6 +455,17 @@ class LeadCsvReader:
             more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
             self.warnings.append(f"Ignored extra column(s): {shown}{more}.")
         return columns, parts
+
+    @staticmethod
+    def _outcome_column(found: dict[str, tuple[int, str]], ignored: list[str]) -> int:
+        """Return the index of the column read as the outcome (-1: none), taking it out of
+        `ignored`: `outcome` when present, else the first of the CRM names for it."""
+        for key in OUTCOME_COLUMNS:
+            if key in found:
+                index, label = found[key]
+                ignored.remove(label)
+                return index
+        return -1
 
     def __iter__(self) -> Iterator[LeadRow | RowError]:
         reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
@@ -544,8 +562,25 @@ class LeadCsvReader:
             or _CONTROL.search(bio)
         ):
             return self._row_problem(line, name, role, company, industry, location, bio)
+        outcome = UNKNOWN
+        if self._outcome >= 0:
+            try:
+                outcome = parse_outcome(record[self._outcome])
+            except OutcomeError as exc:
+                return RowError(line, "outcome", str(exc))
         return _new_row(
-            LeadRow, (line, name, role, company, industry, location, bio, dedupe_key(name, company))
+            LeadRow,
+            (
+                line,
+                name,
+                role,
+                company,
+                industry,
+                location,
+                bio,
+                dedupe_key(name, company),
+                outcome,
+            ),
         )
 
     def _joined(self, field: str, record: list[str]) -> str:

@@ -17,11 +17,18 @@ from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_mes
 from leads.selectors import lead_get, lead_list, upload_get, upload_list
 from leads.serializers import (
     LeadFilterSerializer,
+    LeadOutcomeSerializer,
     LeadSerializer,
     UploadQuerySerializer,
     UploadSerializer,
 )
-from leads.services import StrictModeRejected, lead_delete, leads_import_csv, upload_delete
+from leads.services import (
+    StrictModeRejected,
+    lead_delete,
+    lead_set_outcome,
+    leads_import_csv,
+    upload_delete,
+)
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
@@ -69,6 +76,8 @@ LEAD_EXAMPLE = {
     "location": "Austin, TX",
     "linkedin_bio": "Scaling outbound at a Series B SaaS company.",
     "created_at": "2026-11-27T10:00:00Z",
+    "outcome": "won",
+    "outcome_at": "2026-12-01T09:30:00Z",
 }
 
 
@@ -262,6 +271,24 @@ class LeadDetailView(APIView):
     )
     def get(self, request: Request, lead_id: int) -> Response:
         lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(
+        operation_id="leads_outcome",
+        summary="Record what became of a lead",
+        request=LeadOutcomeSerializer,
+        responses={200: LeadSerializer},
+        examples=[
+            OpenApiExample("Won", value={"outcome": "won"}, request_only=True),
+            OpenApiExample("Not known (again)", value={"outcome": None}, request_only=True),
+            OpenApiExample("Recorded", value=LEAD_EXAMPLE, response_only=True),
+        ],
+    )
+    def patch(self, request: Request, lead_id: int) -> Response:
+        lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        serializer = LeadOutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = lead_set_outcome(lead=lead, outcome=serializer.validated_data["outcome"])
         return Response(LeadSerializer(lead).data)
 
     @extend_schema(

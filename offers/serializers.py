@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -127,12 +128,34 @@ class RejectUnknownFieldsMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _threshold(name: str, setting: str) -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=f"Final score from which a lead's intent is {name} for this offer; null: "
+        f"the service-wide {setting}.",
+    )
+
+
 class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     name = _text(200, min_length=1)
     value_props = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     ideal_use_cases = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     icp_industries = _industry_list()
     adjacent_industries = _industry_list()
+    high_intent_score = _threshold("High", "LEADSCORING_HIGH_INTENT_SCORE")
+    medium_intent_score = _threshold("Medium", "LEADSCORING_MEDIUM_INTENT_SCORE")
 
     class Meta:
         model = Offer
@@ -143,7 +166,28 @@ class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             "ideal_use_cases",
             "icp_industries",
             "adjacent_industries",
+            "high_intent_score",
+            "medium_intent_score",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Checked as they will apply: a PATCH of one threshold meets the offer's other one,
+        # or the service-wide setting.
+        def effective(name: str, default: int) -> int:
+            value = attrs[name] if name in attrs else getattr(self.instance, name, None)
+            return default if value is None else value
+
+        high = effective("high_intent_score", settings.HIGH_INTENT_SCORE)
+        medium = effective("medium_intent_score", settings.MEDIUM_INTENT_SCORE)
+        if medium >= high:
+            raise serializers.ValidationError(
+                {
+                    "medium_intent_score": [
+                        f"The Medium threshold ({medium}) must be below the High one ({high})."
+                    ]
+                }
+            )
+        return attrs

@@ -44,6 +44,8 @@ RESULT_ITEM = {
     "prompt_version": "prompt_version",
     "inputs_hash": "inputs_hash",
     "scored_at": "scored_at",
+    "outcome": "lead__outcome",
+    "outcome_at": "lead__outcome_at",
 }
 BREAKDOWN = {
     "role": "role_points",
@@ -77,6 +79,10 @@ def _item_builder() -> Callable[[Sequence[Any]], dict]:
             value = f"{{{parts}}}"
         elif key == "scored_at":
             value = f"format_timestamp(row[{_COLUMNS.index(column)}])"
+        elif key == "outcome_at":
+            # Unknown until an outcome is recorded.
+            at = f"row[{_COLUMNS.index(column)}]"
+            value = f"None if {at} is None else format_timestamp({at})"
         else:
             value = f"row[{_COLUMNS.index(column)}]"
         entries.append(f"{key!r}: {value}")

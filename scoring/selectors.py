@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
 from scoring import taxonomy
+from scoring.evaluation import Cell, evaluate
 from scoring.models import ScoreResult, ScoringRun
 from scoring.result_rows import result_items
 from scoring.taxonomy import Industry
@@ -117,6 +118,35 @@ def result_item(*, workspace: Workspace, result_id: int) -> dict:
     for item in result_items(ScoreResult.objects.filter(workspace=workspace, pk=result_id)):
         return item
     raise Http404("No such result.")
+
+
+def result_outcome_cells(*, workspace: Workspace, filters: ResultFilters) -> list[Cell]:
+    """Return the selected current results counted by score, rule score, AI points, intent
+    and their lead's outcome: one aggregate query, whose answer stays a few hundred rows
+    however many results there are."""
+    rows = (
+        result_list(workspace=workspace, filters=filters)
+        .order_by()
+        .values("score", "rule_score", "ai_points", "intent", "lead__outcome")
+        .annotate(count=Count("pk"))
+    )
+    return [
+        Cell(
+            score=row["score"],
+            rule_score=row["rule_score"],
+            ai_points=row["ai_points"],
+            intent=row["intent"],
+            outcome=row["lead__outcome"],
+            count=row["count"],
+        )
+        for row in rows
+    ]
+
+
+def result_evaluation(*, workspace: Workspace, filters: ResultFilters) -> dict:
+    """Return the evaluation report (scoring.evaluation) of the selected current results
+    against their leads' known outcomes."""
+    return evaluate(result_outcome_cells(workspace=workspace, filters=filters))
 
 
 def run_list(*, workspace: Workspace) -> QuerySet[ScoringRun]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
+from leads.serializers import OutcomeField
 from leadscoring.api.fields import MAX_ID, IdField
 from offers.serializers import BoundedListField, RejectUnknownFieldsMixin
 from scoring.callbacks import CallbackRefused, check_callback_url
@@ -107,6 +108,8 @@ class RunSerializer(serializers.ModelSerializer):
             "model",
             "prompt_version",
             "rules_version",
+            "high_intent_score",
+            "medium_intent_score",
             "total",
             "scored",
             "cached",
@@ -182,6 +185,8 @@ class ResultSerializer(serializers.ModelSerializer):
     industry = serializers.CharField()
     location = serializers.CharField()
     breakdown = BreakdownSerializer()
+    outcome = OutcomeField(source="lead.outcome")
+    outcome_at = serializers.DateTimeField(source="lead.outcome_at", allow_null=True)
 
     class Meta:
         model = ScoreResult

@@ -429,7 +429,8 @@ class ResultDetailView(APIView):
 
 # The ORM paths of EXPORT_COLUMNS: lead fields are read through the result's lead.
 EXPORT_FIELDS = tuple(
-    f"lead__{column}" if column in LEAD_FIELDS else column for column in EXPORT_COLUMNS
+    f"lead__{column}" if column in (*LEAD_FIELDS, "outcome", "outcome_at") else column
+    for column in EXPORT_COLUMNS
 )
 
 
@@ -532,7 +533,10 @@ class ResultExportView(APIView):
 def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
     # The JSON API's timestamp format (UTC, "Z"), without a serializer field per row.
     scored_at = EXPORT_FIELDS.index("scored_at")
+    outcome_at = EXPORT_FIELDS.index("lead__outcome_at")
     for row in rows:
         values = list(row)
         values[scored_at] = format_timestamp(values[scored_at])
+        if values[outcome_at] is not None:
+            values[outcome_at] = format_timestamp(values[outcome_at])
         yield values

@@ -1274,6 +1274,140 @@ CLIENT_CASES = [
     ),
 ]
 
+
+OUTCOMES = "/leads/outcomes/"
+ACCOUNTED_NOTHING = {"updated": 0, "unchanged": 0}
+
+
+OUTCOME_CASES = [
+    Hostile(
+        "outcomes-binary",
+        "all 256 byte values, x8, as an outcomes CSV",
+        post_raw(OUTCOMES, bytes(range(256)) * 8, "text/csv"),
+        400,
+        "invalid_csv",
+        "file",
+        "contains binary data",
+        why="The outcomes CSV is read like a lead CSV: not text, refused whole.",
+    ),
+    Hostile(
+        "outcomes-no-lead-column",
+        "an outcomes CSV of outcome only",
+        post_raw(OUTCOMES, csv_bytes("outcome", "won"), "text/csv"),
+        400,
+        "invalid_csv",
+        "file",
+        "Missing the lead",
+        why="Without lead_id, or name and company, no row can name a lead.",
+    ),
+    Hostile(
+        "outcomes-unknown-word",
+        "lead_id,outcome with the outcome 'maybe'",
+        lambda client, ctx: client.post(
+            OUTCOMES, data=f"lead_id,outcome\n{ctx['lead']},maybe\n", content_type="text/csv"
+        ),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="A word that names no outcome rejects its row, with the accepted words.",
+    ),
+    Hostile(
+        "outcomes-ten-thousand-digit-id",
+        "a lead_id of 10,000 digits",
+        post_raw(OUTCOMES, csv_bytes("lead_id,outcome", "9" * 10_000 + ",won"), "text/csv"),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="Not an id: the row is rejected before any conversion or query.",
+    ),
+    Hostile(
+        "outcomes-sql-in-name",
+        "name,company,outcome with the name ' OR 1=1 --",
+        post_raw(OUTCOMES, csv_bytes("name,company,outcome", "' OR 1=1 --,x,won"), "text/csv"),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="Matched by its duplicate key, as data: no lead has it.",
+    ),
+    Hostile(
+        "upload-one-mb-outcome",
+        "an upload whose outcome cell is 1 MB",
+        upload_file(
+            lambda: (
+                csv_bytes(f"{HEADER},outcome", f"Zed Zu,CTO,Zedco,SaaS,Oslo,Bio,{'x' * MB}")
+                + csv_bytes(BEN + ",won")
+            )
+        ),
+        201,
+        rows=(2, 1, 0, 1),
+        row_error=(2, "outcome", "is not understood"),
+        why="An unknown outcome rejects its row; the value is echoed cut to 40 characters.",
+    ),
+    Hostile(
+        "patch-lead-outcome-1-mb",
+        "PATCH /leads/{id}/ with a 1 MB outcome",
+        call("patch", "/leads/{lead}/", body={"outcome": "x" * MB}),
+        400,
+        "max_length",
+        "outcome",
+        "no more than 100 characters",
+        why="Bounded before it is read.",
+    ),
+    Hostile(
+        "patch-lead-outcome-number",
+        'PATCH /leads/{id}/ with {"outcome": 1}',
+        call("patch", "/leads/{lead}/", body={"outcome": 1}),
+        400,
+        "invalid",
+        "outcome",
+        "Not a valid string.",
+        why="Outcomes are words; 1 is understood only as text (a CSV cell).",
+    ),
+    Hostile(
+        "patch-lead-outcome-list",
+        'PATCH /leads/{id}/ with {"outcome": ["won"]}',
+        call("patch", "/leads/{lead}/", body={"outcome": ["won"]}),
+        400,
+        "invalid",
+        "outcome",
+        "Not a valid string.",
+        why="One outcome per lead.",
+    ),
+    query_case(
+        "evaluation-without-offer",
+        "/results/evaluation/",
+        "offer_id",
+        "invalid",
+        "Give offer_id (or run_id)",
+        "Scores are evaluated per offer.",
+    ),
+    query_case(
+        "evaluation-offer-id-twenty-digits",
+        "/results/evaluation/?offer_id=99999999999999999999",
+        "offer_id",
+        "max_value",
+        "less than or equal to 9223372036854775807",
+        "Bounded before any query.",
+    ),
+    Hostile(
+        "offer-threshold-as-string",
+        'POST /offer/ with "high_intent_score": "80"',
+        offer_with(high_intent_score="80"),
+        400,
+        "invalid",
+        "high_intent_score",
+        "A valid integer is required.",
+        why="Thresholds are JSON numbers.",
+    ),
+    Hostile(
+        "offer-thresholds-inverted",
+        "POST /offer/ with medium_intent_score 90 above high_intent_score 10",
+        offer_with(high_intent_score=10, medium_intent_score=90),
+        400,
+        "invalid",
+        "medium_intent_score",
+        "must be below the High one",
+        why="Medium below High, or the bands would overlap.",
+    ),
+]
+
 CASES = [
     *CSV_CASES,
     *JSON_CASES,
@@ -1281,6 +1415,7 @@ CASES = [
     *METHOD_AND_PATH_CASES,
     *AUTH_CASES,
     *CLIENT_CASES,
+    *OUTCOME_CASES,
 ]
 
 

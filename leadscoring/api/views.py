@@ -16,11 +16,13 @@ ENDPOINTS = {
     "upload_leads": "POST /leads/upload/",
     "uploads": "GET /leads/uploads/",
     "leads": "GET /leads/",
+    "record_outcomes": "POST /leads/outcomes/",
     "score": "POST /score/",
     "runs": "GET /score/runs/",
     "cancel_run": "POST /score/runs/{id}/cancel/",
     "results": "GET /results/",
     "export": "GET /results/export/",
+    "evaluation": "GET /results/evaluation/",
     "health": "GET /healthz/",
 }
 

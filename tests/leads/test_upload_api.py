@@ -75,6 +75,8 @@ def lead_body(lead: Lead) -> dict:
         "location": lead.location,
         "linkedin_bio": lead.linkedin_bio,
         "created_at": timestamp(lead.created_at),
+        "outcome": lead.outcome or None,
+        "outcome_at": timestamp(lead.outcome_at) if lead.outcome_at else None,
     }
 
 
@@ -683,6 +685,8 @@ def test_a_lead_is_shown_with_every_field(api):
         "location": "Austin, TX",
         "linkedin_bio": "Scaling outbound.",
         "created_at": timestamp(lead.created_at),
+        "outcome": None,
+        "outcome_at": None,
     }
 
 

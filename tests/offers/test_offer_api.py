@@ -29,6 +29,8 @@ def test_create_offer_with_the_spec_body_answers_201_with_the_stored_offer(api, 
         **SPEC_OFFER,
         "icp_industries": [],
         "adjacent_industries": [],
+        "high_intent_score": None,
+        "medium_intent_score": None,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }

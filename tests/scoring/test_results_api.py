@@ -54,7 +54,7 @@ ITEM_KEYS = {
     "id", "lead_id", "offer_id", "run_id", "upload_id", "name", "role", "company", "industry",
     "location", "intent", "score", "rule_score", "breakdown", "ai_intent", "ai_points",
     "ai_provider", "ai_model", "ai_status", "reasoning", "rules_version", "prompt_version",
-    "inputs_hash", "scored_at",
+    "inputs_hash", "scored_at", "outcome", "outcome_at",
 }  # fmt: skip
 
 
@@ -149,6 +149,8 @@ def test_a_result_shows_the_lead_its_scores_evidence_and_provenance(api, scored)
         "prompt_version": HeuristicClassifier.prompt_version,
         "inputs_hash": inputs_hash(offer_facts(scored.offer), facts),
         "scored_at": item["scored_at"],
+        "outcome": None,
+        "outcome_at": None,
     }
     assert datetime.fromisoformat(item["scored_at"]) == result.scored_at
 

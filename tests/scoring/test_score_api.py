@@ -32,6 +32,8 @@ def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
         "model": HeuristicClassifier.model,
         "prompt_version": HeuristicClassifier.prompt_version,
         "rules_version": RULES_VERSION,
+        "high_intent_score": 70,
+        "medium_intent_score": 40,
         "total": 0,
         "scored": 0,
         "cached": 0,
