@@ -79,6 +79,9 @@ def _item_builder() -> Callable[[Sequence[Any]], dict]:
             value = f"{{{parts}}}"
         elif key == "scored_at":
             value = f"format_timestamp(row[{_COLUMNS.index(column)}])"
+        elif key == "outcome":
+            # Stored blank while unknown; the API says null, as for the lead.
+            value = f"row[{_COLUMNS.index(column)}] or None"
         elif key == "outcome_at":
             # Unknown until an outcome is recorded.
             at = f"row[{_COLUMNS.index(column)}]"

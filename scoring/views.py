@@ -180,7 +180,7 @@ class ScoreView(APIView):
         examples=[
             OpenApiExample("Every lead", value={"offer_id": 1}, request_only=True),
             OpenApiExample("Latest offer", value={}, request_only=True),
-            OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 1}, request_only=True),
+            OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 2}, request_only=True),
             OpenApiExample(
                 "Some leads", value={"offer_id": 1, "lead_ids": [1, 2, 3]}, request_only=True
             ),
