@@ -12,7 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.csv_import import CsvFormatError
-from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_message
+from leads.parsers import (
+    ApplicationCsvBodyParser,
+    CsvBodyParser,
+    max_body_bytes,
+    too_large_message,
+)
 from leads.selectors import lead_get, lead_list, upload_get, upload_list
 from leads.serializers import (
     LeadFilterSerializer,
@@ -22,11 +27,8 @@ from leads.serializers import (
 )
 from leads.services import StrictModeRejected, lead_delete, leads_import_csv, upload_delete
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
+from leadscoring.api.errors import ErrorResponseSerializer, LengthRequired, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
-
-# Room for a multipart body's boundaries and part headers around a file of the largest size.
-MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
 
 def safe_filename(name: str) -> str:
@@ -123,8 +125,15 @@ class LeadUploadView(APIView):
             declared = 0
         # The multipart envelope (boundaries, part headers) comes on top of the file itself,
         # whose own size is checked once parsed.
-        if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
+        if declared > max_body_bytes():
             raise PayloadTooLarge(too_large_message())
+        if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Only a WSGI server gets here: it hands Django no chunked body (the production
+            # server, leadscoring.asgi, reads one and gives it a length).
+            raise LengthRequired(
+                "A chunked body reached a server that cannot read it: send the CSV with a "
+                "Content-Length."
+            )
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         file = request.FILES.get("file")

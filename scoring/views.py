@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.selectors import upload_get
+from leadscoring.api.asgi_handler import streamed
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
@@ -450,7 +451,9 @@ class ResultExportView(APIView):
             )
         filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(
-            csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS),
+            streamed(
+                request._request, csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS)
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -23,6 +23,12 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the request body with a Content-Length."
+    default_code = "length_required"
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
