@@ -54,6 +54,7 @@ from scoring.services import (
     BrokerUnavailable,
     Callback,
     NothingToScore,
+    RunInProgress,
     RunNotActive,
     ScoringFailed,
     TooManyLlmCalls,
@@ -165,6 +166,11 @@ class ScoreView(APIView):
                 RunSchemaSerializer,
                 description="Queued for the workers (CELERY_BROKER_URL set); follow Location.",
             ),
+            409: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="A run over the same offer and leads is in progress and would not "
+                "notify this callback_url (`run_in_progress`, naming the run).",
+            ),
             503: OpenApiResponse(
                 ErrorResponseSerializer,
                 description="The task queue is unreachable, or the AI provider failed the whole "
@@ -241,6 +247,13 @@ class ScoreView(APIView):
             )
         except NothingToScore:
             raise _nothing_to_score() from None
+        except RunInProgress as exc:
+            raise Conflict(
+                f"Run {exc.run.pk} over the same offer and leads is already {exc.run.status} "
+                f"and will not notify this callback_url: follow it at /score/runs/{exc.run.pk}/, "
+                'or send "rescore": true to start a run of your own that will.',
+                "run_in_progress",
+            ) from None
         except TooManyLlmCalls as exc:
             raise ValidationError(
                 ErrorDetail(
@@ -429,8 +442,11 @@ class ResultExportView(APIView):
         summary="Export results as CSV",
         description=(
             "The same filters as GET /results/, streamed as CSV: `name,role,company,intent,"
-            "score,reasoning` and then the other columns. Cells a spreadsheet would run as a "
-            "formula (starting with = + - @, tab, CR or LF) are prefixed with `'`."
+            "score,reasoning` and then the other columns, every text cell quoted. Text a "
+            "spreadsheet would run as a formula gets a `'` in front: text starting with "
+            "= + - @ (or their full-width forms, also behind zero-width, BOM or bidi "
+            "characters), tab, CR or LF, and the same after any `,` `;` tab or line break "
+            "inside a cell (a spreadsheet splitting on `;` starts a cell there)."
         ),
         parameters=[ResultFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},
