@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.csv_import import CsvFormatError
+from leads.labels import quoted_list
 from leads.parsers import (
     ApplicationCsvBodyParser,
     CsvBodyParser,
@@ -136,6 +137,22 @@ class LeadUploadView(APIView):
             )
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        sent = request.FILES.getlist("file")
+        if len(sent) > 1:
+            names = [safe_filename(f.name or "") or "unnamed" for f in sent]
+            for extra in sent:
+                extra.close()
+            raise ValidationError(
+                {
+                    "file": [
+                        ErrorDetail(
+                            f"Send one file per upload: the field 'file' came {len(sent)} "
+                            f"times ({quoted_list(names)}).",
+                            "multiple_files",
+                        )
+                    ]
+                }
+            )
         file = request.FILES.get("file")
         if file is None:
             raise ValidationError(

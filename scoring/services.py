@@ -512,9 +512,10 @@ class _Scored:
 
 
 def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | bool:
-    """Take the chunk and score its leads; or return True (done already) / False (run over)."""
-    run = ScoringRun.objects.select_related("offer").get(pk=chunk.run_id)
-    if run.status in _OVER:
+    """Take the chunk and score its leads; or return True (done already) / False (run over,
+    or erased with its offer or workspace)."""
+    run = ScoringRun.objects.select_related("offer").filter(pk=chunk.run_id).first()
+    if run is None or run.status in _OVER:
         return False
     now = timezone.now()
     taken = (
@@ -579,12 +580,18 @@ class _Heartbeat:
 
 
 def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
-    """Store a scored chunk, mark it done and count it, once; return True."""
+    """Store a scored chunk, mark it done and count it, once; return True (False when the
+    run was erased meanwhile)."""
     run, scores = scored.run, scored.scores
     with transaction.atomic():
         # Locked and re-read: if another worker finished this chunk meanwhile, its results
         # stand and nothing is counted twice.
-        locked = ScoringChunk.objects.select_for_update().get(pk=chunk.pk)
+        locked = ScoringChunk.objects.select_for_update().filter(pk=chunk.pk).first()
+        if locked is None:
+            # Erased meanwhile with its run (its offer or workspace was deleted): as quiet an
+            # end as a cancelled run's chunk.
+            logger.info("scoring run %s was erased while chunk %s was scored", run.pk, chunk.index)
+            return False
         if locked.status == ScoringChunk.Status.DONE:
             return True
         _store(run, scored.lead_pks, scores)
