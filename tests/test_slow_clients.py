@@ -62,7 +62,9 @@ def _free_port() -> int:
 def server(tmp_path) -> Iterator[int]:
     """Start the production command on a loopback port; yield the port."""
     port = _free_port()
-    command = web_command().replace("0.0.0.0:", "127.0.0.1:")
+    # Loopback only; no control socket, whose one default path servers started side by side
+    # (other test processes) would share.
+    command = web_command().replace("0.0.0.0:", "127.0.0.1:") + " --no-control-socket"
     env = {
         **os.environ,
         "PORT": str(port),
