@@ -1,6 +1,7 @@
 """Time lead ingestion through the HTTP endpoint, against gunicorn, and report peak memory.
 
-Usage: python bench/ingest.py --rows 100000 [--repeat 3] [--postgres]
+Usage: python bench/ingest.py --rows 100000 [--repeat 3] [--postgres] [--wsgi]
+Serves with the production command's ASGI worker (--wsgi: the sync WSGI worker, to compare).
 Prints rows/s (median of the repeats) and the gunicorn worker's peak RSS. Asserts nothing.
 """
 
@@ -25,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import write  # noqa: E402
 
 PORT = 8931
+# The application and worker class of the production command (Procfile, render.yaml).
+PRODUCTION_APP = ["leadscoring.asgi:application", "--worker-class", "asgi"]
 
 
 @contextlib.contextmanager
@@ -115,6 +118,11 @@ def main() -> None:
         action="store_true",
         help="use a fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres)",
     )
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="serve with gunicorn's sync WSGI worker instead of the production ASGI worker",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.postgres, tmp) as database_url:
@@ -125,12 +133,13 @@ def main() -> None:
         write(args.rows, str(csv_path))
         mb = csv_path.stat().st_size / 1e6
         manage(env, "migrate", "-v0")
+        app = ["leadscoring.wsgi"] if args.wsgi else PRODUCTION_APP
         server = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "leadscoring.wsgi",
+                *app,
                 "--workers",
                 "1",
                 "--bind",

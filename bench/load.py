@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import write  # noqa: E402
-from bench.ingest import fresh_database, manage, server_env  # noqa: E402
+from bench.ingest import PRODUCTION_APP, fresh_database, manage, server_env  # noqa: E402
 
 PORT = 8932
 REDIS_DB = 13
@@ -115,9 +115,8 @@ def main() -> None:
         manage(env, "migrate", "-v0")
         keys = [manage(env, "create_api_key", f"load-{i}").split()[-1] for i in range(args.keys)]
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "leadscoring.wsgi", "--workers", "2",
-             "--threads", "8", "--worker-class", "gthread", "--bind", f"127.0.0.1:{PORT}",
-             "--timeout", "120", "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", *PRODUCTION_APP, "--workers", "2",
+             "--bind", f"127.0.0.1:{PORT}", "--timeout", "30", "--log-level", "warning"],
             cwd=ROOT, env=env, start_new_session=True,
         )  # fmt: skip
         worker = subprocess.Popen(

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
+from leads.labels import quoted, quoted_list
 from leads.outcomes import OUTCOME_COLUMNS, UNKNOWN, OutcomeError, parse_outcome
 
 # The spec's columns, in the spec's order.
@@ -406,8 +407,8 @@ class LeadCsvReader:
                 continue
             if key in seen:
                 raise CsvFormatError(
-                    f"Duplicate column names: {seen[key]!r} and {label!r}. Each column may "
-                    "appear once."
+                    f"Duplicate column names: {quoted(seen[key])} and {quoted(label)}. Each "
+                    "column may appear once."
                 )
             seen[key] = label
             field = HEADER_ALIASES.get(key)
@@ -415,7 +416,8 @@ class LeadCsvReader:
                 if field in columns:
                     other = header[columns[field]].strip()
                     raise CsvFormatError(
-                        f"Columns {other!r} and {label!r} both mean {field!r}; keep one of them."
+                        f"Columns {quoted(other)} and {quoted(label)} both mean {field!r}; "
+                        "keep one of them."
                     )
                 columns[field] = index
             elif key in _PART_OF:
@@ -424,8 +426,8 @@ class LeadCsvReader:
                 if order in found_parts[field]:
                     other = header[found_parts[field][order]].strip()
                     raise CsvFormatError(
-                        f"Columns {other!r} and {label!r} both give the same part of {field!r}; "
-                        "keep one of them."
+                        f"Columns {quoted(other)} and {quoted(label)} both give the same part "
+                        f"of {field!r}; keep one of them."
                     )
                 found_parts[field][order] = index
             else:
@@ -440,7 +442,7 @@ class LeadCsvReader:
                 parts[field] = (FIELD_PARTS[field][0], [by_order[o] for o in sorted(by_order)])
         missing = [c for c in COLUMNS if c not in columns]
         if missing:
-            found = ", ".join(repr(h.strip()) for h in header[:20] if h.strip()) or "none"
+            found = quoted_list([h.strip() for h in header if h.strip()]) or "none"
             raise CsvFormatError(
                 f"Missing required column(s): {', '.join(missing)}. The header must name "
                 f"{', '.join(COLUMNS)} (any order and case); found: {found}"
@@ -451,9 +453,7 @@ class LeadCsvReader:
                 )
             )
         if ignored:
-            shown = ", ".join(repr(label) for label in ignored[:20])
-            more = f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""
-            self.warnings.append(f"Ignored extra column(s): {shown}{more}.")
+            self.warnings.append(f"Ignored extra column(s): {quoted_list(ignored)}.")
         return columns, parts
 
     @staticmethod

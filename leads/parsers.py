@@ -14,6 +14,8 @@ from leadscoring.api.errors import PayloadTooLarge
 
 SPOOL_IN_MEMORY = 2 * 1024 * 1024
 CHUNK = 256 * 1024
+# Room for a multipart body's boundaries and part headers around a file of the largest size.
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
 
 class CsvBodyParser(BaseParser):
@@ -49,3 +51,9 @@ def _too_large_message(limit: int) -> str:
 def too_large_message() -> str:
     """Return the message of a 413 for the configured upload limit."""
     return _too_large_message(settings.MAX_UPLOAD_BYTES)
+
+
+def max_body_bytes() -> int:
+    """Return the largest request body an upload may have: the file and its multipart
+    envelope. No request of the API needs more."""
+    return settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES

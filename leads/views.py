@@ -13,7 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.csv_import import CsvFormatError
-from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_message
+from leads.labels import quoted_list
+from leads.parsers import (
+    ApplicationCsvBodyParser,
+    CsvBodyParser,
+    max_body_bytes,
+    too_large_message,
+)
 from leads.selectors import lead_get, lead_list, upload_get, upload_list
 from leads.serializers import (
     LeadFilterSerializer,
@@ -30,11 +36,8 @@ from leads.services import (
     upload_delete,
 )
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
+from leadscoring.api.errors import ErrorResponseSerializer, LengthRequired, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
-
-# Room for a multipart body's boundaries and part headers around a file of the largest size.
-MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
 
 def safe_filename(name: str) -> str:
@@ -144,8 +147,15 @@ class LeadUploadView(APIView):
             declared = 0
         # The multipart envelope (boundaries, part headers) comes on top of the file itself,
         # whose own size is checked once parsed.
-        if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
+        if declared > max_body_bytes():
             raise PayloadTooLarge(too_large_message())
+        if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Only a WSGI server gets here: it hands Django no chunked body (the production
+            # server, leadscoring.asgi, reads one and gives it a length).
+            raise LengthRequired(
+                "A chunked body reached a server that cannot read it: send the CSV with a "
+                "Content-Length."
+            )
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         file = _single_file(request)
@@ -189,14 +199,14 @@ def _single_file(request: Request) -> UploadedFile:
             {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
         )
     if len(parts) > 1:
-        names = ", ".join(repr(name[:50]) for name, _ in parts[:10])
-        more = f" and {len(parts) - 10} more" if len(parts) > 10 else ""
+        for _, extra in parts:
+            extra.close()
         raise ValidationError(
             {
                 "file": [
                     ErrorDetail(
                         f"Send one CSV file per upload; this request has {len(parts)} file "
-                        f"parts: {names}{more}.",
+                        f"parts: {quoted_list([name for name, _ in parts])}.",
                         "multiple_files",
                     )
                 ]

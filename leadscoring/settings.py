@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -314,6 +315,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("LEADSCORING_SWEEP_SECONDS", 60, minimum=1),
     }
 }
+# Where `celery worker -B` keeps the schedule's state: outside the checkout, which the README's
+# commands start the worker from (a deploy's read-only code directory may refuse it too).
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "LEADSCORING_BEAT_SCHEDULE_FILE",
+    str(Path(tempfile.gettempdir()) / "leadscoring-celerybeat-schedule"),
+)
 # A chunk whose worker has shown no sign of life for this long is given to another worker;
 # workers renew a chunk's heartbeat every quarter of it while they score.
 CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 120, minimum=1)

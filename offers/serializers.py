@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +38,23 @@ def no_control_characters(value: str) -> None:
         )
 
 
+# Invisible formatting characters (Unicode category Cf: bidi embeddings, overrides and
+# isolates, zero-width spaces, BOM, soft hyphens...) make a name show other than it reads
+# (Trojan Source). Zero-width (non-)joiners are kept: Persian, Indic scripts and emoji
+# sequences need them.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def no_invisible_characters(value: str) -> None:
+    """Refuse text holding invisible formatting characters other than the joiners."""
+    if any(unicodedata.category(c) == "Cf" and c not in _JOINERS for c in value):
+        raise serializers.ValidationError(
+            "Invisible formatting characters (bidi controls, zero-width spaces, BOM) are not "
+            "allowed.",
+            "invisible_characters",
+        )
+
+
 class StrictCharField(serializers.CharField):
     """Text that must arrive as a JSON string: 5 and 1.5 are refused, not turned into "5"."""
 
@@ -46,12 +64,14 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-def _text(max_chars: int, **kwargs: Any) -> serializers.CharField:
+def _text(max_chars: int, *, label: bool = False, **kwargs: Any) -> serializers.CharField:
+    # A label (a name) shown in lists and exports must read as it shows, too.
+    validators = [no_control_characters, *([no_invisible_characters] if label else [])]
     return StrictCharField(
         max_length=max_chars,
         allow_blank=False,
         trim_whitespace=True,
-        validators=[no_control_characters],
+        validators=validators,
         **kwargs,
     )
 
@@ -149,7 +169,7 @@ def _threshold(name: str, setting: str) -> StrictIntegerField:
 
 
 class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
-    name = _text(200, min_length=1)
+    name = _text(200, label=True, min_length=1)
     value_props = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     ideal_use_cases = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     icp_industries = _industry_list()

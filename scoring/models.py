@@ -51,7 +51,8 @@ class ScoringRun(models.Model):
     callback_url = models.URLField(max_length=2000, blank=True)
     # The HMAC key of the callback's signature, as the caller gave it; never shown by the API.
     callback_secret = models.CharField(max_length=200, blank=True)
-    callback_status = models.CharField(max_length=10, blank=True)  # pending, delivered, failed
+    # pending, delivered, failed (retried), refused (an address never called: not retried)
+    callback_status = models.CharField(max_length=10, blank=True)
     callback_attempts = models.PositiveSmallIntegerField(default=0)
     callback_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

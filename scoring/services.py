@@ -4,6 +4,7 @@ the cache of LLM answers, chunk by chunk, idempotently."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -57,6 +58,15 @@ class TooManyLlmCalls(Exception):
         super().__init__(f"{calls} LLM requests, more than {cap}")
         self.calls = calls
         self.cap = cap
+
+
+class RunInProgress(Exception):
+    """A run over the same offer and leads is in progress, and would not notify the caller's
+    callback: joining it silently would leave the caller waiting for nothing."""
+
+    def __init__(self, run: ScoringRun) -> None:
+        super().__init__(f"run {run.pk} is {run.status}")
+        self.run = run
 
 
 class RunNotActive(Exception):
@@ -149,7 +159,8 @@ def run_start(
     """Start scoring the selected leads: queue the run for the workers when a broker is
     configured, else score it here; return the run (queued, or finished).
 
-    A run already in progress over the same leads is returned instead, unless `rescore`.
+    A run already in progress over the same leads is returned instead, unless `rescore`;
+    RunInProgress is raised instead when `callback` is not the one that run will notify.
     Raises NothingToScore, TooManyLlmCalls (before any spending), BrokerUnavailable (nothing
     left behind) and ScoringFailed.
     """
@@ -175,6 +186,8 @@ def run_start(
         callback=callback,
     )
     if not created:
+        if callback is not None and not _notifies(run, callback):
+            raise RunInProgress(run)
         return run
     if background:
         try:
@@ -246,6 +259,12 @@ def run_create(
             raise
         return active, False
     return run, True
+
+
+def _notifies(run: ScoringRun, callback: Callback) -> bool:
+    return run.callback_url == callback.url and hmac.compare_digest(
+        run.callback_secret.encode(), callback.secret.encode()
+    )
 
 
 def _scope_key(offer: Offer, scope: dict) -> str:
@@ -402,23 +421,24 @@ def run_estimate(
 
 def callback_deliver(*, run: ScoringRun, timeout: float = 10) -> bool:
     """POST the run to its callback URL, signed; record the attempt and return whether the
-    receiver accepted it (2xx). Never raises for delivery failures."""
+    receiver accepted it (2xx). Never raises for delivery failures. A URL the service must
+    not call is recorded as `refused`, which no retry can change (see callback_retry_useful)."""
     from scoring.callbacks import CallbackRefused, post_signed
     from scoring.serializers import RunSerializer
 
     run.refresh_from_db()
     body = json.dumps(RunSerializer(run).data, separators=(",", ":")).encode()
     secret = run.callback_secret or settings.CALLBACK_SECRET
-    error = ""
+    error, outcome = "", "delivered"
     try:
         post_signed(
             run.callback_url, body, secret=secret, event=f"run.{run.status}", timeout=timeout
         )
     except CallbackRefused as exc:
-        error = str(exc)
+        error, outcome = str(exc), "refused" if exc.permanent else "failed"
     ScoringRun.objects.filter(pk=run.pk).update(
         callback_attempts=F("callback_attempts") + 1,
-        callback_status="failed" if error else "delivered",
+        callback_status=outcome,
         callback_error=error,
     )
     run.refresh_from_db()
@@ -436,8 +456,13 @@ def _after_finish(run: ScoringRun) -> None:
         # In-process runs (no broker): a few quick tries now, the outcome kept on the run.
         for delay in (0, 1, 2):
             time.sleep(delay)
-            if callback_deliver(run=run):
+            if callback_deliver(run=run) or not callback_retry_useful(run):
                 break
+
+
+def callback_retry_useful(run: ScoringRun) -> bool:
+    """Return whether delivering the run's callback again may succeed: not once refused."""
+    return run.callback_status != "refused"
 
 
 def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
@@ -506,9 +531,10 @@ class _Scored:
 
 
 def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | bool:
-    """Take the chunk and score its leads; or return True (done already) / False (run over)."""
-    run = ScoringRun.objects.select_related("offer").get(pk=chunk.run_id)
-    if run.status in _OVER:
+    """Take the chunk and score its leads; or return True (done already) / False (run over,
+    or erased with its offer or workspace)."""
+    run = ScoringRun.objects.select_related("offer").filter(pk=chunk.run_id).first()
+    if run is None or run.status in _OVER:
         return False
     now = timezone.now()
     taken = (
@@ -573,12 +599,18 @@ class _Heartbeat:
 
 
 def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
-    """Store a scored chunk, mark it done and count it, once; return True."""
+    """Store a scored chunk, mark it done and count it, once; return True (False when the
+    run was erased meanwhile)."""
     run, scores = scored.run, scored.scores
     with transaction.atomic():
         # Locked and re-read: if another worker finished this chunk meanwhile, its results
         # stand and nothing is counted twice.
-        locked = ScoringChunk.objects.select_for_update().get(pk=chunk.pk)
+        locked = ScoringChunk.objects.select_for_update().filter(pk=chunk.pk).first()
+        if locked is None:
+            # Erased meanwhile with its run (its offer or workspace was deleted): as quiet an
+            # end as a cancelled run's chunk.
+            logger.info("scoring run %s was erased while chunk %s was scored", run.pk, chunk.index)
+            return False
         if locked.status == ScoringChunk.Status.DONE:
             return True
         _store(run, scored.lead_pks, scores)

@@ -10,7 +10,12 @@ from django.db import connections
 
 from scoring.classifiers import PROVIDERS, get_classifier
 from scoring.models import ScoringChunk, ScoringRun
-from scoring.services import callback_deliver, chunk_score, requeue_stale_chunks
+from scoring.services import (
+    callback_deliver,
+    callback_retry_useful,
+    chunk_score,
+    requeue_stale_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +41,12 @@ def requeue_stale_chunks_task() -> int:
 
 @shared_task(name="scoring.tasks.deliver_callback", bind=True, max_retries=CALLBACK_RETRIES)
 def deliver_callback(self: object, run_id: int) -> None:
-    """POST a finished run to its callback URL, retrying with backoff until it is accepted."""
+    """POST a finished run to its callback URL, retrying with backoff until it is accepted
+    (never once the address is refused)."""
     run = ScoringRun.objects.filter(pk=run_id).first()
     if run is None or not run.callback_url:
         return
-    if not callback_deliver(run=run):
+    if not callback_deliver(run=run) and callback_retry_useful(run):
         retries = self.request.retries  # type: ignore[attr-defined]
         if retries < CALLBACK_RETRIES:
             raise self.retry(countdown=30 * 2**retries)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.selectors import upload_get
+from leadscoring.api.asgi_handler import streamed
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
@@ -56,6 +57,7 @@ from scoring.services import (
     BrokerUnavailable,
     Callback,
     NothingToScore,
+    RunInProgress,
     RunNotActive,
     ScoringFailed,
     TooManyLlmCalls,
@@ -171,6 +173,11 @@ class ScoreView(APIView):
                 RunSchemaSerializer,
                 description="Queued for the workers (CELERY_BROKER_URL set); follow Location.",
             ),
+            409: OpenApiResponse(
+                ErrorResponseSerializer,
+                description="A run over the same offer and leads is in progress and would not "
+                "notify this callback_url (`run_in_progress`, naming the run).",
+            ),
             503: OpenApiResponse(
                 ErrorResponseSerializer,
                 description="The task queue is unreachable, or the AI provider failed the whole "
@@ -274,6 +281,13 @@ class ScoreView(APIView):
             )
         except NothingToScore:
             raise _nothing_to_score() from None
+        except RunInProgress as exc:
+            raise Conflict(
+                f"Run {exc.run.pk} over the same offer and leads is already {exc.run.status} "
+                f"and will not notify this callback_url: follow it at /score/runs/{exc.run.pk}/, "
+                'or send "rescore": true to start a run of your own that will.',
+                "run_in_progress",
+            ) from None
         except TooManyLlmCalls as exc:
             raise ValidationError(
                 ErrorDetail(
@@ -485,8 +499,11 @@ class ResultExportView(APIView):
         summary="Export results as CSV",
         description=(
             "The same filters as GET /results/, streamed as CSV: `name,role,company,intent,"
-            "score,reasoning` and then the other columns. Cells a spreadsheet would run as a "
-            "formula (starting with = + - @, tab, CR or LF) are prefixed with `'`."
+            "score,reasoning` and then the other columns, every text cell quoted. Text a "
+            "spreadsheet would run as a formula gets a `'` in front: text starting with "
+            "= + - @ (or their full-width forms, also behind zero-width, BOM or bidi "
+            "characters), tab, CR or LF, and the same after any `,` `;` tab or line break "
+            "inside a cell (a spreadsheet splitting on `;` starts a cell there)."
         ),
         parameters=[ResultFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},
@@ -523,7 +540,9 @@ class ResultExportView(APIView):
             )
         filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(
-            csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS),
+            streamed(
+                request._request, csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS)
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

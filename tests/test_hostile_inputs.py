@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,6 +181,7 @@ class Hostile:
     code: str | None = None  # error code; None when the request is accepted
     attr: str | None = None
     detail: str = ""  # the (first) error's detail contains this
+    detail_max: int = 0  # when set, the most characters the detail may have
     why: str = ""
     max_errors: int = 1
     rows: tuple[int, int, int, int] | None = None  # accepted upload: total, created, dup, rejected
@@ -1408,6 +1410,210 @@ OUTCOME_CASES = [
     ),
 ]
 
+
+# --- second round: echoes, translated addresses, spreadsheets, smaller gaps ------------------
+
+THREE_MB_LABEL = "C" * 3 * MB
+
+
+def warnings_are_bounded(api: APIClient, ctx: Ctx, response: Any) -> None:
+    (warning,) = response.json()["warnings"]
+    assert len(warning) < 200, len(warning)
+    assert warning.endswith("…'.")
+    listed = api.get("/leads/uploads/")
+    assert len(listed.content) < 5000, len(listed.content)
+
+
+SPREADSHEET_CELLS = ("x;=7+7", "\uff1dSUM(1,2)", "\u200b=1+1", "\ufeff@cmd", "a,\u202e-2+3")
+
+
+def _spreadsheet_csv() -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER.split(","))
+    writer.writerow([*SPREADSHEET_CELLS, "bio"])
+    return buffer.getvalue().encode()
+
+
+def no_cell_runs_as_a_formula_whatever_the_separator(api: APIClient, ctx: Ctx, _) -> None:
+    lead = Lead.objects.get(name=SPREADSHEET_CELLS[0])
+    assert (lead.name, lead.role, lead.company, lead.industry, lead.location) == SPREADSHEET_CELLS
+    assert api.post("/score/", {"offer_id": ctx["offer"]}, format="json").status_code == 200
+    text = b"".join(api.get("/results/export/").streaming_content).decode()
+    for separator in (",", ";", "\t"):  # as Excel or LibreOffice would split it
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+            for cell in record:
+                visible = "".join(c for c in cell if unicodedata.category(c) != "Cf")
+                first = unicodedata.normalize("NFKC", visible.lstrip("\t\r\n")[:1])
+                assert first not in {"=", "+", "-", "@"}, (separator, cell)
+
+
+def two_files(client: APIClient, ctx: Ctx) -> Any:
+    first = SimpleUploadedFile("a.csv", csv_bytes(HEADER, AVA), content_type="text/csv")
+    second = SimpleUploadedFile("b.csv", csv_bytes(HEADER, BEN), content_type="text/csv")
+    return client.post(UPLOAD, {"file": [first, second]}, format="multipart")
+
+
+def chunked_without_length(client: APIClient, ctx: Ctx) -> Any:
+    return client.generic(
+        "POST", UPLOAD, b"", content_type="text/csv", HTTP_TRANSFER_ENCODING="chunked"
+    )
+
+
+def callback(id: str, input: str, url: str, detail: str, why: str) -> Hostile:
+    return Hostile(
+        id,
+        f"POST /score/ callback_url {input}",
+        score(callback_url=url, callback_secret="s" * 16),
+        400,
+        "invalid",
+        "callback_url",
+        detail,
+        why=why,
+    )
+
+
+PRIVATE = "private or reserved address"
+
+ROUND_TWO_CASES = [
+    Hostile(
+        "three-mb-extra-column-name",
+        "an extra column named by 3 MB of text",
+        upload_file(lambda: csv_bytes(f"{HEADER},{THREE_MB_LABEL}", AVA + ",x")),
+        201,
+        rows=(1, 1, 0, 0),
+        then=warnings_are_bounded,
+        why="The warning quotes 100 characters of a label, with an ellipsis: "
+        "GET /leads/uploads/ stays small.",
+    ),
+    bad_csv(
+        "three-mb-duplicate-column-names",
+        "the same 3 MB column name twice",
+        lambda: csv_bytes(f"{HEADER},{THREE_MB_LABEL},{THREE_MB_LABEL}", AVA + ",x,y"),
+        "Duplicate column names: 'CCCC",
+        "Each label quoted is cut at 100 characters.",
+        detail_max=400,
+    ),
+    bad_csv(
+        "three-mb-header-missing-columns",
+        "a header of one 3 MB label",
+        lambda: csv_bytes(THREE_MB_LABEL, "x"),
+        "Missing required column(s)",
+        "What was found is quoted, bounded like any label.",
+        detail_max=400,
+    ),
+    bad_csv(
+        "thousand-long-labels-missing-columns",
+        "a header of 1,000 labels of 1 KB, none of them known",
+        lambda: csv_bytes(",".join(f"{i}{'x' * 1024}" for i in range(1000)), "x"),
+        "and 980 more",
+        "20 labels are named, the rest counted.",
+        detail_max=3000,
+    ),
+    Hostile(
+        "two-file-parts",
+        "multipart with two `file` parts (a.csv, b.csv)",
+        two_files,
+        400,
+        "multiple_files",
+        "file",
+        "the field 'file' came 2 times ('a.csv', 'b.csv')",
+        why="Importing only one of them would be a silent guess.",
+    ),
+    Hostile(
+        "chunked-body-on-wsgi",
+        "Transfer-Encoding: chunked, no Content-Length, to a WSGI server",
+        chunked_without_length,
+        411,
+        "length_required",
+        None,
+        "send the CSV with a Content-Length",
+        why="WSGI hands Django no chunked body: 411 says so. The production server (ASGI) "
+        "reads chunked bodies within the limit (tests/test_slow_clients.py).",
+    ),
+    Hostile(
+        "export-semicolon-and-hidden-formulas",
+        "cells x;=7+7, full-width ＝SUM, zero-width/BOM/bidi before = @ -",
+        upload_file(_spreadsheet_csv()),
+        201,
+        rows=(1, 1, 0, 0),
+        then=no_cell_runs_as_a_formula_whatever_the_separator,
+        why="Stored as sent; in the export every text cell is quoted and a ' goes before "
+        "anything a spreadsheet splitting on , ; or tab would run.",
+    ),
+    callback(
+        "callback-nat64-private",
+        "http://[64:ff9b::a00:1]/ (NAT64 of 10.0.0.1)",
+        "http://[64:ff9b::a00:1]/hook",
+        PRIVATE,
+        "The embedded IPv4 address is the one really called.",
+    ),
+    callback(
+        "callback-local-nat64-private",
+        "http://[64:ff9b:1::a00:1]/ (local-use NAT64)",
+        "http://[64:ff9b:1::a00:1]/hook",
+        PRIVATE,
+        "Every placement RFC 6052 allows in 64:ff9b:1::/48 is checked.",
+    ),
+    callback(
+        "callback-6to4-loopback",
+        "http://[2002:7f00:1::]/ (6to4 of 127.0.0.1)",
+        "http://[2002:7f00:1::]/hook",
+        PRIVATE,
+        "6to4 carries 127.0.0.1 here.",
+    ),
+    callback(
+        "callback-teredo-private",
+        "http://[2001:0:a00:1::]/ (Teredo, server 10.0.0.1)",
+        "http://[2001:0:a00:1::]/hook",
+        PRIVATE,
+        "Teredo addresses carry their server's and client's IPv4 addresses.",
+    ),
+    callback(
+        "callback-ipv4-mapped-private",
+        "http://[::ffff:10.0.0.1]/",
+        "http://[::ffff:10.0.0.1]/hook",
+        PRIVATE,
+        "An IPv4-mapped address is the IPv4 address.",
+    ),
+    callback(
+        "callback-credentials",
+        "https://user:pass@hooks.example/ (user:pass@)",
+        "https://user:pass@hooks.example/hook",
+        "must not hold a user name or password",
+        "Credentials in a URL end up in logs; the callback is signed instead.",
+    ),
+    Hostile(
+        "offer-name-bidi-override",
+        "POST /offer/ name with a right-to-left override (U+202E)",
+        offer_with(name="Invoice\u202etxt.exe"),
+        400,
+        "invisible_characters",
+        "name",
+        "Invisible formatting characters",
+        why="A name must read as it shows (Trojan Source).",
+    ),
+    Hostile(
+        "offer-name-zero-width-space",
+        "POST /offer/ name with a zero-width space (U+200B)",
+        offer_with(name="Ac\u200bme"),
+        400,
+        "invisible_characters",
+        "name",
+        "Invisible formatting characters",
+        why="Two names that show alike must be alike.",
+    ),
+    Hostile(
+        "offer-name-emoji-joiner",
+        "POST /offer/ name with an emoji ZWJ sequence",
+        offer_with(name="Dev \U0001f469\u200d\U0001f4bb Outreach"),
+        201,
+        echo={"name": "Dev \U0001f469\u200d\U0001f4bb Outreach"},
+        writes={"offers": 1},
+        why="Joiners are kept: emoji and several scripts need them.",
+    ),
+]
+
 CASES = [
     *CSV_CASES,
     *JSON_CASES,
@@ -1416,6 +1622,7 @@ CASES = [
     *AUTH_CASES,
     *CLIENT_CASES,
     *OUTCOME_CASES,
+    *ROUND_TWO_CASES,
 ]
 
 
@@ -1472,6 +1679,8 @@ def test_hostile_input_gets_its_documented_answer(api, ctx, settings, case):
         first = body["errors"][0]
         assert (first["code"], first["attr"]) == (case.code, case.attr)
         assert case.detail in first["detail"]
+        if case.detail_max:
+            assert len(first["detail"]) <= case.detail_max, len(first["detail"])
         assert counts() == before  # nothing written, not even in part
         return
     expected = {table: before[table] + case.writes.get(table, 0) for table in before}

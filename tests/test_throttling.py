@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from workspaces.models import WorkspaceAPIKey
 
 
 @pytest.fixture
@@ -63,3 +66,12 @@ def test_an_empty_rate_means_no_limit(api, settings):
 def test_health_and_index_are_never_throttled(anon, db, tight_limits):
     assert {anon.get("/healthz/").status_code for _ in range(10)} == {200}
     assert {anon.get("/").status_code for _ in range(10)} == {200}
+
+
+def test_the_throttle_is_keyed_on_the_key_prefix_not_its_stored_hash(api, workspace):
+    api.get("/offer/")
+
+    key = WorkspaceAPIKey.objects.get(workspace=workspace)
+    assert cache.get(f"throttle:api:key:{key.prefix}")
+    assert cache.get(f"throttle:api:key:{key.pk}") is None
+    assert key.pk != key.prefix  # the id holds the hash

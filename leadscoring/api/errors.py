@@ -16,11 +16,19 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
+from leads.labels import quoted
+
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the request body with a Content-Length."
+    default_code = "length_required"
 
 
 class Conflict(APIException):
@@ -85,7 +93,7 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> JsonRespon
 
 def page_not_found(request: HttpRequest, exception: Any = None) -> JsonResponse:
     return _json_error(
-        404, "not_found", f"No endpoint at {request.path!r}; see GET / for the index."
+        404, "not_found", f"No endpoint at {quoted(request.path)}; see GET / for the index."
     )
 
 

@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from leads.labels import quoted
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
@@ -24,7 +26,7 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError({name: [f"Must be an integer, not {raw[:50]!r}."]}) from None
+        raise ValidationError({name: [f"Must be an integer, not {quoted(raw)}."]}) from None
     if value < 1 or (maximum is not None and value > maximum):
         limit = f"between 1 and {maximum}" if maximum else "at least 1"
         raise ValidationError({name: [f"Must be {limit}, not {value}."]})

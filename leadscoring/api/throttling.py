@@ -33,7 +33,9 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.auth is not None:
-            ident = f"key:{request.auth.pk}"
+            # The key's public prefix: its id holds the stored hash, which must not be copied
+            # into the cache.
+            ident = f"key:{request.auth.prefix}"
         elif isinstance(request.user, WorkspaceUser):
             ident = f"workspace:{request.user.workspace.pk}"
         else:

@@ -246,8 +246,37 @@ def test_neutralise_prefixes_text_that_starts_like_a_formula(start):
 
 
 @pytest.mark.parametrize(
+    ("value", "inert"),
+    [
+        ("\uff1d1+1", "'\uff1d1+1"),  # full-width = + - @
+        ("\uff0bSUM(A1)", "'\uff0bSUM(A1)"),
+        ("\uff0d2+3", "'\uff0d2+3"),
+        ("\uff20cmd", "'\uff20cmd"),
+        ("\ufe62x", "'\ufe62x"),  # small plus: NFKC folds it to +
+        ("\u200b=1+1", "'\u200b=1+1"),  # zero-width space
+        ("\ufeff@cmd", "'\ufeff@cmd"),  # BOM
+        ("\u200e\u202e-2", "'\u200e\u202e-2"),  # bidi marks
+        ("x;=7+7", "x;'=7+7"),  # a cell of its own where `;` separates
+        ("a,@b", "a,'@b"),
+        ("a\t+1", "a\t'+1"),
+        ("a\n=1", "a\n'=1"),
+        ("=1;=2", "'=1;'=2"),
+        ("a;\u200b\uff1d1", "a;'\u200b\uff1d1"),
+    ],
+)
+def test_neutralise_covers_hidden_and_full_width_formula_starts(value, inert):
+    assert neutralise(value) == inert
+
+
+def test_csv_lines_quote_cells_holding_a_semicolon_or_a_tab():
+    text = "".join(csv_lines([["x;y", "a\tb", 7]], header=["a", "b", "c"]))
+
+    assert text == 'a,b,c\r\n"x;y","a\tb",7\r\n'
+
+
+@pytest.mark.parametrize(
     "value",
-    ["", "Ann", " =1+1", "a=b", "'=quoted", "100", 42, -5, 3.5, None, True],
+    ["", "Ann", " =1+1", "a=b", "a, b", "x; y", "'=quoted", "100", 42, -5, 3.5, None, True],
 )
 def test_neutralise_leaves_other_values_alone(value):
     assert neutralise(value) == value
@@ -257,7 +286,7 @@ def test_neutralise_leaves_other_values_alone(value):
 def test_csv_lines_start_with_the_header_and_end_lines_with_crlf():
     text = "".join(csv_lines([["a", 1], ["b", 2]], header=["letter", "number"]))
 
-    assert text == "letter,number\r\na,1\r\nb,2\r\n"
+    assert text == 'letter,number\r\n"a",1\r\n"b",2\r\n'
 
 
 def test_csv_lines_default_header_is_the_export_columns():
@@ -267,7 +296,7 @@ def test_csv_lines_default_header_is_the_export_columns():
 def test_csv_lines_neutralise_every_cell():
     text = "".join(csv_lines([["=1+1", "@me", "-2", 7]], header=["a", "b", "c", "d"]))
 
-    assert text == "a,b,c,d\r\n'=1+1,'@me,'-2,7\r\n"
+    assert text == 'a,b,c,d\r\n"\'=1+1","\'@me","\'-2",7\r\n'
 
 
 def test_csv_lines_round_trip_quotes_commas_and_newlines():
@@ -288,7 +317,7 @@ def test_csv_lines_stream_large_exports_in_chunks_of_about_64_kb():
 
     assert len(chunks) >= 3
     assert all(len(chunk) < 70_000 for chunk in chunks)
-    assert chunks[0].startswith("name,filler\r\nlead 0,")
+    assert chunks[0].startswith('name,filler\r\n"lead 0",')
     parsed = list(csv.reader(io.StringIO("".join(chunks), newline="")))
     assert parsed == [["name", "filler"], *rows]
 

@@ -8,7 +8,9 @@ import codecs
 import csv
 import io
 import json
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import hypothesis
@@ -30,11 +32,29 @@ COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
 SHOWN = COLUMNS[:5]
 # As documented: a text cell starting with one of these is exported with a `'` in front.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Where a spreadsheet may start a cell inside a text: after any separator it may split on
+# (`,` `;` tab) or a line break.
+BREAK = re.compile(r"[,;\t\r\n]")
+
+
+def formula_like(text: str) -> bool:
+    """Documented: past invisible characters (category Cf), = + - @ or a form NFKC folds to
+    one of them (full-width, small, superscript)."""
+    visible = text.lstrip("".join(c for c in set(text) if unicodedata.category(c) == "Cf"))
+    return unicodedata.normalize("NFKC", visible[:1]).startswith(("=", "+", "-", "@"))
 
 
 def exported(value: str) -> str:
-    """The export cell of a text value, by the documented rule."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """The export cell of a text value, by the documented rule: a `'` in front of the text
+    that starts like a formula (or with a break), and after each break followed by text that
+    does."""
+    risky = value.startswith(FORMULA_STARTS[4:]) or formula_like(value)
+    cell, done = ("'" if risky else ""), 0
+    for match in BREAK.finditer(value):
+        if formula_like(value[match.end() :]):
+            cell += value[done : match.end()] + "'"
+            done = match.end()
+    return cell + value[done:]
 
 
 # --- csv_lines and neutralise, no database --------------------------------------------------
@@ -103,9 +123,11 @@ def test_csv_lines_round_trip_any_rows_with_only_formula_cells_neutralised(table
 
     assert rows == before, "the rows given were modified"
     want = [[expected_cell(v, i in checked) for i, v in enumerate(row)] for row in rows]
-    # Batching changes nothing: the same text as one csv.writer call over all the rows.
+    # Batching changes nothing: the same text as one csv.writer call over all the rows, the
+    # header as is and then every text cell quoted.
     reference = io.StringIO()
-    csv.writer(reference, lineterminator="\r\n").writerows([header, *want])
+    csv.writer(reference, lineterminator="\r\n").writerow(header)
+    csv.writer(reference, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerows(want)
     text = "".join(chunks)
     assert text == reference.getvalue()
     # What a CSV reader sees: every value back, None as "", numbers as text.
@@ -124,6 +146,29 @@ def test_csv_lines_round_trip_any_rows_with_only_formula_cells_neutralised(table
 @given(st.one_of(any_text, st.none(), st.integers(), st.floats(allow_nan=False)))
 def test_neutralise_prefixes_exactly_the_text_that_starts_like_a_formula(value):
     assert neutralise(value) == expected_cell(value, checked=True)
+
+
+RISKY = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\u200b", "\ufeff", "\u202e")
+risky_text = st.lists(
+    st.one_of(st.sampled_from(RISKY + TRICKY), st.characters(codec="utf-8")), max_size=10
+).map("".join)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(risky_text, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_no_cell_starts_like_a_formula_whatever_separator_a_spreadsheet_splits_on(rows):
+    width = max(len(row) for row in rows)
+    text = "".join(
+        csv_lines([row + [""] * (width - len(row)) for row in rows], header=["h"] * width)
+    )
+
+    # Read as Excel and LibreOffice read CSV: a quote opens a quoted value only at the start of
+    # a cell; ",", ";" or tab as the separator (the locale's or the user's choice).
+    for separator in (",", ";", "\t"):
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+            for cell in record:
+                # Past line breaks and tabs too, which some spreadsheets trim.
+                assert not formula_like(cell.lstrip("\t\r\n")), (separator, cell)
 
 
 # --- upload, score, results and export through the API --------------------------------------
