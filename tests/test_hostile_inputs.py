@@ -1517,7 +1517,7 @@ ROUND_TWO_CASES = [
         400,
         "multiple_files",
         "file",
-        "the field 'file' came 2 times ('a.csv', 'b.csv')",
+        "this request has 2 file parts: 'file', 'file'",
         why="Importing only one of them would be a silent guess.",
     ),
     Hostile(
