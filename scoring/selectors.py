@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
-from scoring.models import ScoreResult, ScoringRun
+from scoring.models import Intent, ScoreResult, ScoringRun
 from workspaces.models import Workspace
 
 # Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
@@ -71,17 +71,39 @@ def result_count(*, workspace: Workspace, filters: ResultFilters) -> int:
     COUNT(*) over a million results takes ~100 ms on PostgreSQL; paging through a listing
     repeats the same count on every page.
     """
-    version = cache.get(_version_key(workspace.pk))
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_version_key(workspace.pk), version, None)
-        version = cache.get(_version_key(workspace.pk), version)
-    key = f"results:count:{workspace.pk}:{version}:{_filters_key(filters)}"
+    key = f"results:count:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
     count = cache.get(key)
     if count is None:
         count = result_list(workspace=workspace, filters=filters).count()
         cache.set(key, count, RESULT_COUNT_TTL)
     return count
+
+
+def result_intent_counts(*, workspace: Workspace, filters: ResultFilters) -> dict[str, int]:
+    """Return how many of the results `result_list` would give have each intent (High,
+    Medium, Low, each present), cached until the results change, as result_count is."""
+    key = f"results:intents:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            result_list(workspace=workspace, filters=filters)
+            .order_by()
+            .values_list("intent")
+            .annotate(n=Count("id"))
+        )
+        found = dict(rows)
+        counts = {intent: found.get(intent, 0) for intent in Intent.values}
+        cache.set(key, counts, RESULT_COUNT_TTL)
+    return counts
+
+
+def _version(workspace: Workspace) -> str:
+    version = cache.get(_version_key(workspace.pk))
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(_version_key(workspace.pk), version, None)
+        version = cache.get(_version_key(workspace.pk), version)
+    return version
 
 
 def results_version_key(workspace_id: int) -> str:
