@@ -79,19 +79,21 @@ class OfferForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        data: dict[str, Any] = {"name": cleaned["name"]}
+        data: dict[str, Any] = {}
+        if "name" in cleaned:
+            data["name"] = cleaned["name"]
         for field in LIST_FIELDS:
-            data[field] = [line.strip() for line in cleaned[field].splitlines() if line.strip()]
+            if field in cleaned:
+                data[field] = [line.strip() for line in cleaned[field].splitlines() if line.strip()]
         serializer = OfferSerializer(data=data)
-        if not serializer.is_valid():
-            for field, errors in serializer.errors.items():
-                target = field if field in self.fields else None
-                for message in _messages(errors):
-                    self.add_error(target, message)
+        if serializer.is_valid() and not self.errors:
+            self.offer_data = dict(serializer.validated_data)
             return cleaned
-        self.offer_data = dict(serializer.validated_data)
+        for field, errors in serializer.errors.items():
+            if field in self.errors:
+                continue  # the form has said what is wrong with it already
+            for message in _messages(errors):
+                self.add_error(field if field in self.fields else None, message)
         return cleaned
 
 
