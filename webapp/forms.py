@@ -85,6 +85,8 @@ class OfferForm(forms.Form):
         for field in LIST_FIELDS:
             if field in cleaned:
                 data[field] = [line.strip() for line in cleaned[field].splitlines() if line.strip()]
+                if self.fields[field].required and not data[field]:
+                    self.add_error(field, "Give at least one, one per line.")
         serializer = OfferSerializer(data=data)
         if serializer.is_valid() and not self.errors:
             self.offer_data = dict(serializer.validated_data)
@@ -187,6 +189,7 @@ class ResultFilterForm(forms.Form):
         error_messages={"invalid_choice": "Pick a sort order from the list."},
     )
     page = forms.IntegerField(
+        label="Page",
         required=False,
         min_value=1,
         max_value=10**9,

@@ -16,7 +16,7 @@ from workspaces.services import api_key_create, api_key_revoke
 
 @workspace_page
 def key_index(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST if request.method == "POST" else None)
     new_key = None
     status = 200
     if request.method == "POST":

@@ -21,7 +21,7 @@ def offer_index(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_page
 def offer_new(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    form = OfferForm(request.POST or None)
+    form = OfferForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         offer = offer_create(workspace=workspace, data=form.offer_data)
         messages.success(request, f"Offer “{offer.name}” created. Next: upload your leads.")
@@ -33,7 +33,9 @@ def offer_new(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @workspace_page
 def offer_edit(request: HttpRequest, workspace: Workspace, offer_id: int) -> HttpResponse:
     offer = offer_get(workspace=workspace, offer_id=offer_id)
-    form = OfferForm(request.POST or None, initial=OfferForm.initial_for(offer))
+    form = OfferForm(
+        request.POST if request.method == "POST" else None, initial=OfferForm.initial_for(offer)
+    )
     if request.method == "POST" and form.is_valid():
         offer_update(offer=offer, data=form.offer_data)
         messages.success(request, f"Offer “{offer.name}” saved.")
@@ -45,6 +47,7 @@ def offer_edit(request: HttpRequest, workspace: Workspace, offer_id: int) -> Htt
 @workspace_page
 def industry_options(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     """The picker's <option>s for what has been typed (htmx swaps them into its datalist)."""
-    query = request.GET.get("q", "")[:100]
+    # Printable characters only: NUL and other control characters never name an industry.
+    query = "".join(c for c in request.GET.get("q", "")[:100] if c.isprintable())
     names = industry_suggestions(workspace=workspace, query=query)
     return render(request, "webapp/_industry_options.html", {"names": names})

@@ -36,7 +36,9 @@ def score(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     else start the run and go to its progress page."""
     # Links from an offer or an upload preselect it (?offer=, ?upload=).
     preselected = {name: request.GET.get(name, "")[:20] for name in ("offer", "upload")}
-    form = ScoreForm(request.POST or None, initial=preselected, workspace=workspace)
+    form = ScoreForm(
+        request.POST if request.method == "POST" else None, initial=preselected, workspace=workspace
+    )
     context = {
         "form": form,
         "has_offers": offer_list(workspace=workspace).exists(),

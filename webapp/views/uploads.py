@@ -25,12 +25,14 @@ def upload_new(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         return render(request, "webapp/upload.html", {"form": UploadForm(), "uploads": uploads})
     if _declared_length(request) > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
         # Refused before Django reads the body.
-        form = UploadForm()
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-        form.add_error(
-            None, f"That file is larger than the {limit} MB allowed: split it into smaller files."
-        )
-        return render(request, "webapp/upload.html", {"form": form, "uploads": uploads}, status=413)
+        context = {
+            "form": UploadForm(),
+            "uploads": uploads,
+            "refusal": f"That file is larger than the {limit} MB allowed: split it into smaller "
+            "files.",
+        }
+        return render(request, "webapp/upload.html", context, status=413)
     form = UploadForm(request.POST, request.FILES)
     status = 413 if form.has_error("file", code="too_large") else 400
     if form.is_valid():
