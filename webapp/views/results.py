@@ -77,5 +77,11 @@ def _export_query(filters: ResultFilters) -> dict[str, object]:
     return {name: value for name, value in query.items() if value is not None}
 
 
-# The API's export, unchanged, answering for the signed-in person's workspace.
-result_export = ResultExportView.as_view(authentication_classes=[SessionWorkspaceAuthentication])
+class PageExportView(ResultExportView):
+    """The API's export, unchanged, answering for the signed-in person's workspace."""
+
+    authentication_classes = [SessionWorkspaceAuthentication]
+    schema = None  # a page, not an endpoint of the API's schema
+
+
+result_export = PageExportView.as_view()
