@@ -59,6 +59,23 @@ def result_list(*, workspace: Workspace, filters: ResultFilters) -> QuerySet[Sco
     return results.select_related("lead").order_by(*RESULT_ORDERINGS[filters.ordering])
 
 
+def result_page(
+    *, workspace: Workspace, filters: ResultFilters, offset: int, limit: int
+) -> list[ScoreResult]:
+    """Return `limit` results of `result_list` from `offset`, with their leads, in order.
+
+    The page's ids are found first, then only their rows are loaded: a deep page (OFFSET
+    50,000) then skips index entries rather than joined rows.
+    """
+    ids = list(
+        result_list(workspace=workspace, filters=filters).values_list("id", flat=True)[
+            offset : offset + limit
+        ]
+    )
+    rows = ScoreResult.objects.select_related("lead").in_bulk(ids)
+    return [rows[pk] for pk in ids]
+
+
 # Seconds a results count may be served from the cache. Writes to a workspace's results
 # change its version, so counts are fresh wherever the cache is shared (Redis); a
 # per-process cache (no REDIS_URL) may show another process's stale count this long.

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from scoring.selectors import ResultFilters, result_count, result_intent_counts, result_list
+from scoring.selectors import ResultFilters, result_count, result_intent_counts, result_page
 from scoring.views import ResultExportView
 from webapp.access import SessionWorkspaceAuthentication, workspace_page
 from webapp.forms import SORTS, ResultFilterForm
@@ -27,7 +27,7 @@ def result_index(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min((form.cleaned_data.get("page") if form.is_bound else None) or 1, pages)
     offset = (page - 1) * PAGE_SIZE
-    rows = list(result_list(workspace=workspace, filters=filters)[offset : offset + PAGE_SIZE])
+    rows = result_page(workspace=workspace, filters=filters, offset=offset, limit=PAGE_SIZE)
     intents = result_intent_counts(workspace=workspace, filters=filters)
     context = {
         "form": form,
