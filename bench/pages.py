@@ -48,6 +48,7 @@ def child(rows: int, repeat: int) -> None:
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     from leads.services import leads_import_csv
@@ -72,6 +73,9 @@ def child(rows: int, repeat: int) -> None:
     start = time.perf_counter()
     run = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
     print(f"  {run.scored:,} results stored (scoring took {time.perf_counter() - start:.1f} s)")
+    # Fresh statistics, as autovacuum (PostgreSQL) would have gathered after the bulk load.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     client = Client()
     client.force_login(user)
     ids = {"run": run.pk, "offer": offer.pk, "upload": upload.pk}
