@@ -12,9 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from scoring.selectors import RESULT_ORDERINGS
 from scoring.services import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.webapp.paid_classifier import PATH as PAID_CLASSIFIER
+from webapp.forms import SORTS
 from workspaces.models import WorkspaceAPIKey
 
 OFFER_FORM = {
@@ -342,3 +344,7 @@ def test_leads_of_an_upload_listed_on_the_upload_page(page, workspace):
 
     assert "q3.csv #" in text(page.get("/app/upload/"))
     assert Lead.objects.count() == 1
+
+
+def test_the_sort_menu_offers_exactly_the_apis_orderings():
+    assert set(SORTS) == set(RESULT_ORDERINGS)
