@@ -28,9 +28,11 @@ def query_with(query: QueryDict, **changes: object) -> str:
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    """Format a number of seconds for people: "45 s", "3 min", "1 h 20 min"."""
+    """Format a number of seconds for people: "under 1 s", "45 s", "3 min", "1 h 20 min"."""
     if seconds is None:
         return ""
+    if seconds < 1:
+        return "under 1 s"
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
