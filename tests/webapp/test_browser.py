@@ -169,3 +169,36 @@ def test_the_pages_are_reachable_with_the_keyboard_alone(browser, live_server):
         reached.append(browser.switch_to.active_element.get_attribute("textContent").strip())
     for control in ("Offers", "Upload", "Score", "Results", "API keys", "Sign out", "New offer"):
         assert control in reached
+
+
+def test_the_progress_bar_follows_a_running_run_without_reloading(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from scoring.models import ScoringRun
+    from scoring.services import leads_score
+    from tests.factories import LeadFactory, OfferFactory, UploadFactory
+
+    user = user_create(workspace_name="acme-sales", email=EMAIL, password=PASSWORD)
+    workspace = user.membership.workspace
+    LeadFactory.create_batch(4, upload=UploadFactory(workspace=workspace))
+    run = leads_score(workspace=workspace, offer=OfferFactory(workspace=workspace))
+    # As a worker would leave it halfway through.
+    ScoringRun.objects.filter(pk=run.pk).update(status="running", scored=2, finished_at=None)
+    browser.get(live_server.url + "/app/login/")
+    by_label(browser, "Email").send_keys(EMAIL)
+    by_label(browser, "Password").send_keys(PASSWORD)
+    click(browser, "Sign in")
+    browser.get(f"{live_server.url}/app/runs/{run.pk}/")
+    assert "Scored 2 of 4 leads" in browser.find_element(By.ID, "run-progress").text
+    marker = browser.execute_script("return window.performance.timeOrigin")
+
+    ScoringRun.objects.filter(pk=run.pk).update(status="completed", scored=4)
+
+    WebDriverWait(browser, 10).until(
+        lambda driver: "Scored 4 of 4 leads" in driver.find_element(By.ID, "run-progress").text
+    )
+    assert "Completed" in browser.find_element(By.ID, "run-progress").text
+    # The same page, updated in place by polling (htmx), not reloaded.
+    assert browser.execute_script("return window.performance.timeOrigin") == marker
+    assert browser.find_element(By.ID, "run-bar").get_attribute("value") == "100"
