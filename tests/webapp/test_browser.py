@@ -38,14 +38,20 @@ def by_label(driver, text: str):
     return driver.find_element(By.ID, label.get_attribute("for"))
 
 
-def click(driver, text: str) -> None:
-    """Click the button, else the link of the page, else the menu link that reads `text`."""
+def click(driver, text: str, *, loads: bool = True) -> None:
+    """Click the button, else the link of the page, else the menu link that reads `text`;
+    when it `loads` a page, wait until the new page has replaced the old one."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    page = driver.find_element(By.TAG_NAME, "html")
     for xpath in ("//button", "//main//a", "//nav//a"):
         found = driver.find_elements(By.XPATH, f"{xpath}[normalize-space(.)='{text}']")
         if found:
             found[0].click()
+            if loads:
+                WebDriverWait(driver, 20).until(staleness_of(page))
             return
     raise AssertionError(f"nothing to click reads {text!r}")
 
@@ -92,7 +98,7 @@ def test_a_new_person_goes_from_sign_in_to_an_exported_ranked_list(browser, live
     by_label(browser, "Value propositions").send_keys("24/7 outreach\n6x more meetings")
     by_label(browser, "Ideal use cases").send_keys("B2B SaaS mid-market")
     by_label(browser, "Find an industry to add").send_keys("SaaS")
-    click(browser, "Add")
+    click(browser, "Add", loads=False)
     assert by_label(browser, "Ideal customer industries").get_attribute("value") == "SaaS"
     screens.check("offer-form")
     click(browser, "Create offer")
@@ -100,7 +106,7 @@ def test_a_new_person_goes_from_sign_in_to_an_exported_ranked_list(browser, live
     screens.check("offers")
 
     # 2. The sample CSV (a messy export), then its row report.
-    browser.find_element(By.LINK_TEXT, "Upload").click()
+    click(browser, "Upload")  # the menu's: the page has no other
     browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(SAMPLE))
     screens.check("upload")
     click(browser, "Upload")
@@ -141,7 +147,7 @@ def test_a_new_person_goes_from_sign_in_to_an_exported_ranked_list(browser, live
     assert {row["intent"] for row in rows} == {"High"}
 
     # API keys: one for the CRM, shown once.
-    browser.find_element(By.LINK_TEXT, "API keys").click()
+    click(browser, "API keys")
     by_label(browser, "Key name").send_keys("CRM sync")
     click(browser, "Create a key")
     assert browser.find_element(By.ID, "new-key").get_attribute("value")
