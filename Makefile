@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean browser-deps screenshots
+.PHONY: run test lint eval bench postman clean browser-deps screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +39,26 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy
 	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_SECRET_KEY=lint-only DJANGO_DEBUG=false $(BIN)/python -m leadscoring.api.postman --check
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=leadscoring.onrender.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Scores the labelled titles and industries in evals/; each exits non-zero below its floors.
+eval: $(VENV)/.runtime
+	$(BIN)/python -m evals.titles
+	$(BIN)/python -m evals.industries
+
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+	$(BIN)/python bench/results.py --rows 1000000
+	$(BIN)/python bench/results.py --rows 1000000 --postgres
+	$(BIN)/python bench/evaluation.py --results 100000
+
+# Regenerate docs/leadscoring.postman_collection.json from the OpenAPI schema.
+postman: $(VENV)/.dev
+	DJANGO_SECRET_KEY=postman-only DJANGO_DEBUG=false $(BIN)/python -m leadscoring.api.postman
 
 # The browser tests' Chromium and its WebDriver (Debian or Ubuntu, as root). Without them the
 # browser tests skip on a laptop, and fail when CI=true.

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
+from leads.outcomes import OUTCOME_COLUMNS, UNKNOWN, OutcomeError, parse_outcome
+
 # The spec's columns, in the spec's order.
 COLUMNS = ("name", "role", "company", "industry", "location", "linkedin_bio")
 # Only a name is required: a lead without the other fields is still worth scoring, it just
@@ -30,6 +32,8 @@ FIELD_LIMITS = {c: BIO_LIMIT if c == "linkedin_bio" else SHORT_LIMIT for c in CO
 # reported as such at the end of the file; the upload limit bounds the memory either way.
 MAX_FIELD_CHARS = 256 * 1024 * 1024
 MAX_ERRORS_REPORTED = 100
+# A data row that repeats the header (exports glued together) is no lead.
+REPEATED_HEADER = "Repeats the header line: skipped."
 # Enough of the file to recognise binaries and UTF-16 without a BOM.
 SNIFF_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
@@ -172,6 +176,7 @@ class LeadRow(NamedTuple):
     location: str
     linkedin_bio: str
     dedupe_key: str
+    outcome: str = UNKNOWN  # from an optional outcome column (see leads.outcomes)
 
 
 # tuple.__new__ skips the generated NamedTuple.__new__: a third of a row's creation cost.
@@ -294,6 +299,24 @@ def _normalise_header(value: str) -> str:
     return _HEADER_JUNK.sub(" ", value.replace("\ufeff", "").strip().casefold()).strip()
 
 
+def _header_probe(header: list[str]) -> tuple[int, str]:
+    """Return the index and lowercased label of the header's first named column."""
+    for index, raw in enumerate(header):
+        label = raw.replace("\ufeff", "").strip().lower()
+        if label:
+            return index, label
+    return 0, ""
+
+
+def _repeated_header_warning(lines: list[int], count: int) -> str:
+    shown = ", ".join(map(str, lines))
+    more = f" and {count - len(lines)} more" if count > len(lines) else ""
+    return (
+        f"The header line is repeated as a data row on line(s) {shown}{more} (files joined "
+        "together?): skipped, and counted as rejected."
+    )
+
+
 class LeadCsvReader:
     """Iterate the data rows of a lead CSV as LeadRow or RowError, in file order.
 
@@ -326,10 +349,35 @@ class LeadCsvReader:
             header_line = self._read_header_line()
         else:
             self.delimiter = _detect_delimiter(header_line)
-        header = next(csv.reader([header_line], delimiter=self.delimiter, strict=True), [])
+        header = self._parse_header(header_line)
         self._columns, self._parts = self._map_header(header)
+        self._header_keys = tuple(_normalise_header(label) for label in header)
+        self._header_probe = _header_probe(header)
+        # Lines of the data rows repeating the header: the first 20, and how many in all.
+        self._header_repeats: list[int] = []
+        self._header_repeat_count = 0
         self._indexes = tuple(self._columns[c] for c in COLUMNS)
         self._width = len(header)
+
+    def _parse_header(self, line: str) -> list[str]:
+        try:
+            return next(csv.reader([line], delimiter=self.delimiter, strict=True), [])
+        except csv.Error as exc:
+            raise CsvFormatError(
+                f"The header (line {self._header_lines}) has malformed quoting: {exc}. Quote a "
+                'column name whole ("role") or not at all.'
+            ) from None
+
+    def _repeats_header(self, record: list[str]) -> bool:
+        # Cheap test first (one column's label), then every named column, as the header is read.
+        index, label = self._header_probe
+        if index >= len(record) or record[index].lstrip("\ufeff").strip().lower() != label:
+            return False
+        keys = self._header_keys
+        return len(record) >= len(keys) and all(
+            not key or _normalise_header(value) == key
+            for value, key in zip(record, keys, strict=False)
+        )
 
     def _read_header_line(self) -> str:
         try:
@@ -350,6 +398,7 @@ class LeadCsvReader:
         found_parts: dict[str, dict[int, int]] = {field: {} for field in FIELD_PARTS}
         seen: dict[str, str] = {}
         ignored: list[str] = []
+        outcome_columns: dict[str, tuple[int, str]] = {}
         for index, raw in enumerate(header):
             label = raw.replace("\ufeff", "").strip()
             key = _normalise_header(label)
@@ -380,7 +429,10 @@ class LeadCsvReader:
                     )
                 found_parts[field][order] = index
             else:
+                if key in OUTCOME_COLUMNS:
+                    outcome_columns[key] = (index, label)
                 ignored.append(label)
+        self._outcome = self._outcome_column(outcome_columns, ignored)
         parts: dict[str, tuple[str, list[int]]] = {}
         for field, by_order in found_parts.items():
             if field not in columns and by_order:
@@ -404,6 +456,17 @@ class LeadCsvReader:
             self.warnings.append(f"Ignored extra column(s): {shown}{more}.")
         return columns, parts
 
+    @staticmethod
+    def _outcome_column(found: dict[str, tuple[int, str]], ignored: list[str]) -> int:
+        """Return the index of the column read as the outcome (-1: none), taking it out of
+        `ignored`: `outcome` when present, else the first of the CRM names for it."""
+        for key in OUTCOME_COLUMNS:
+            if key in found:
+                index, label = found[key]
+                ignored.remove(label)
+                return index
+        return -1
+
     def __iter__(self) -> Iterator[LeadRow | RowError]:
         reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
         offset = self._header_lines
@@ -411,6 +474,9 @@ class LeadCsvReader:
         start = offset + 1
         max_rows = self.max_rows
         row = self._row
+        probe, label = self._header_probe
+        # First characters a repeat of the header can start with: most rows skip the test.
+        starts = frozenset({label[:1], label[:1].upper(), " ", "\t", "\ufeff"})
         try:
             while True:
                 start = offset + previous + 1
@@ -442,6 +508,16 @@ class LeadCsvReader:
                     raise CsvTooManyRows(
                         f"The file has more than {max_rows} data rows; split it into smaller files."
                     )
+                if (
+                    len(record) > probe
+                    and record[probe][:1] in starts
+                    and self._repeats_header(record)
+                ):
+                    self._header_repeat_count += 1
+                    if len(self._header_repeats) < 20:
+                        self._header_repeats.append(start)
+                    yield RowError(start, None, REPEATED_HEADER)
+                    continue
                 yield row(start, record)
         except UnicodeDecodeError as exc:
             raise CsvFormatError(
@@ -449,6 +525,10 @@ class LeadCsvReader:
             ) from None
         if self.rows_total == 0:
             raise CsvFormatError("The file has a header but no data rows.")
+        if self._header_repeat_count:
+            self.warnings.append(
+                _repeated_header_warning(self._header_repeats, self._header_repeat_count)
+            )
 
     def _row(self, line: int, record: list[str]) -> LeadRow | RowError:
         width = self._width
@@ -482,8 +562,25 @@ class LeadCsvReader:
             or _CONTROL.search(bio)
         ):
             return self._row_problem(line, name, role, company, industry, location, bio)
+        outcome = UNKNOWN
+        if self._outcome >= 0:
+            try:
+                outcome = parse_outcome(record[self._outcome])
+            except OutcomeError as exc:
+                return RowError(line, "outcome", str(exc))
         return _new_row(
-            LeadRow, (line, name, role, company, industry, location, bio, dedupe_key(name, company))
+            LeadRow,
+            (
+                line,
+                name,
+                role,
+                company,
+                industry,
+                location,
+                bio,
+                dedupe_key(name, company),
+                outcome,
+            ),
         )
 
     def _joined(self, field: str, record: list[str]) -> str:

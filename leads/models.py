@@ -7,6 +7,13 @@ from django.db import models
 from workspaces.models import Workspace
 
 
+class Outcome(models.TextChoices):
+    """A lead's known outcome; blank while it is not known (see leads.outcomes)."""
+
+    WON = "won"
+    LOST = "lost"
+
+
 class Upload(models.Model):
     """One CSV file received, with the account of what became of each of its rows."""
 
@@ -69,11 +76,20 @@ class Lead(models.Model):
     # Digest of the normalised (name, company): one lead per person and company per workspace.
     dedupe_key = models.CharField(max_length=32)
     created_at = models.DateTimeField()
+    # What became of the lead, when known: what the evaluation measures the scores against.
+    # db_default: rows inserted by raw SQL (bulk loads) start with an unknown outcome too.
+    outcome = models.CharField(
+        max_length=4, choices=Outcome.choices, blank=True, default="", db_default=""
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True, help_text="When it was recorded.")
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="lead_unique_person")
+            models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="lead_unique_person"),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["", "won", "lost"]), name="lead_outcome_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["workspace", "id"], name="lead_ws_id"),

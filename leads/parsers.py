@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 from rest_framework.parsers import BaseParser, DataAndFiles
 
 from leadscoring.api.errors import PayloadTooLarge
@@ -33,7 +34,8 @@ class CsvBodyParser(BaseParser):
                 raise PayloadTooLarge(_too_large_message(limit))
             spool.write(chunk)
         spool.seek(0)
-        return DataAndFiles({}, {"file": UploadedFile(spool, name="upload.csv", size=size)})
+        file = UploadedFile(spool, name="upload.csv", size=size)
+        return DataAndFiles({}, MultiValueDict({"file": [file]}))
 
 
 class ApplicationCsvBodyParser(CsvBodyParser):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from leads.models import Lead, Upload
+from leads.models import Lead, Outcome, Upload
+from leads.outcomes import OutcomeError, parse_outcome
+from offers.serializers import RejectUnknownFieldsMixin, StrictCharField
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -47,8 +51,19 @@ class UploadQuerySerializer(serializers.Serializer):
     )
 
 
+class OutcomeField(serializers.ChoiceField):
+    """A lead's outcome: "won", "lost", or null while it is not known."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Outcome.values, allow_null=True, **kwargs)
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
 class LeadSerializer(serializers.ModelSerializer):
     upload_id = serializers.IntegerField(read_only=True)
+    outcome = OutcomeField(read_only=True)
 
     class Meta:
         model = Lead
@@ -63,8 +78,38 @@ class LeadSerializer(serializers.ModelSerializer):
             "location",
             "linkedin_bio",
             "created_at",
+            "outcome",
+            "outcome_at",
         ]
         read_only_fields = fields
+
+
+class LeadOutcomeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    outcome = StrictCharField(
+        allow_null=True,
+        allow_blank=True,
+        max_length=100,
+        help_text="won (also: closed won, converted, customer, true, yes, 1), lost (also: "
+        "closed lost, disqualified, unqualified, false, no, 0), or null, blank or open: not "
+        "known. Case and spacing do not matter.",
+    )
+
+    def validate_outcome(self, value: str | None) -> str:
+        try:
+            return parse_outcome(value)
+        except OutcomeError as exc:
+            raise serializers.ValidationError(str(exc), "invalid_choice") from None
+
+
+class OutcomeImportSerializer(serializers.Serializer):
+    rows_total = serializers.IntegerField()
+    updated = serializers.IntegerField(help_text="Leads whose outcome changed.")
+    unchanged = serializers.IntegerField(help_text="Rows giving the outcome a lead had already.")
+    rejected = serializers.IntegerField(help_text="Rows naming no lead, or no valid outcome.")
+    errors = RowErrorSerializer(many=True, help_text="The first 100 row errors.")
+    warnings = serializers.ListField(child=serializers.CharField())
+    encoding = serializers.CharField()
+    delimiter = serializers.CharField()
 
 
 class LeadFilterSerializer(serializers.Serializer):

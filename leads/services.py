@@ -1,13 +1,17 @@
-"""Write operations on leads: CSV import and erasure."""
+"""Write operations on leads: CSV import, outcomes and erasure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.db import transaction
+from django.utils import timezone
 
 from leads.csv_import import MAX_ERRORS_REPORTED, LeadCsvReader, LeadRow, RowError
 from leads.models import Lead, Upload
+from leads.outcome_import import OutcomeCsvReader, OutcomeRow
+from leads.outcomes import UNKNOWN
 from leads.writer import LeadWriter
 from scoring.services import results_changed
 from workspaces.models import Workspace
@@ -110,3 +114,109 @@ def upload_delete(*, upload: Upload) -> int:
     upload.delete()
     results_changed(workspace_id=workspace_id)
     return count
+
+
+def lead_set_outcome(*, lead: Lead, outcome: str) -> Lead:
+    """Record what became of `lead` (WON, LOST or UNKNOWN) and return it.
+
+    `outcome_at` is the time it was recorded, kept when the outcome does not change, and
+    cleared with an UNKNOWN outcome.
+    """
+    if outcome != lead.outcome:
+        lead.outcome = outcome
+        lead.outcome_at = timezone.now() if outcome != UNKNOWN else None
+        lead.save(update_fields=["outcome", "outcome_at"])
+    return lead
+
+
+@dataclass
+class OutcomeImport:
+    """What became of each row of an outcomes CSV: `updated + unchanged + rejected ==
+    rows_total`; rows naming no lead of the workspace are rejected."""
+
+    rows_total: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def leads_record_outcomes(
+    *, workspace: Workspace, file: BinaryIO, max_rows: int = 1_000_000
+) -> OutcomeImport:
+    """Record the outcomes a CSV gives for leads of `workspace` and return the account.
+
+    Rows name a lead by `lead_id`, or by name and company compared as duplicates are; a later
+    row for the same lead wins. One transaction: raises CsvFormatError with nothing written.
+    """
+    reader = OutcomeCsvReader(file, max_rows=max_rows)
+    account = OutcomeImport(encoding=reader.encoding, delimiter=reader.delimiter)
+    with transaction.atomic():
+        batch: list[OutcomeRow | RowError] = []
+        for item in reader:
+            batch.append(item)
+            if len(batch) >= INSERT_BATCH:
+                _record_outcomes(workspace, batch, account)
+                batch = []
+        if batch:
+            _record_outcomes(workspace, batch, account)
+        account.rows_total = reader.rows_total
+        account.warnings = reader.warnings
+    return account
+
+
+def _reject(account: OutcomeImport, error: RowError) -> None:
+    account.rejected += 1
+    if len(account.errors) < MAX_ERRORS_REPORTED:
+        account.errors.append(error.as_dict())
+
+
+def _record_outcomes(
+    workspace: Workspace, items: list[OutcomeRow | RowError], account: OutcomeImport
+) -> None:
+    # Errors are reported in file order: rows are looked up a batch at a time, then accounted
+    # for one by one.
+    rows = [item for item in items if isinstance(item, OutcomeRow)]
+    leads = Lead.objects.filter(workspace=workspace)
+    ids = [row.lead_id for row in rows if row.lead_id is not None]
+    keys = [row.dedupe_key for row in rows if row.dedupe_key is not None]
+    current: dict[int, str] = {}
+    by_key: dict[str, int] = {}
+    if ids:
+        current.update(leads.filter(pk__in=ids).values_list("pk", "outcome"))
+    if keys:
+        for pk, key, outcome in leads.filter(dedupe_key__in=keys).values_list(
+            "pk", "dedupe_key", "outcome"
+        ):
+            by_key[key] = pk
+            current[pk] = outcome
+    changed: dict[int, str] = {}
+    for row in items:
+        if isinstance(row, RowError):
+            _reject(account, row)
+            continue
+        pk = row.lead_id if row.lead_id is not None else by_key.get(row.dedupe_key or "")
+        if pk is None or pk not in current:
+            what = "lead_id" if row.lead_id is not None else "name"
+            message = (
+                f"No lead of this workspace has id {row.lead_id}."
+                if row.lead_id is not None
+                else "No lead of this workspace has this name and company."
+            )
+            _reject(account, RowError(row.line, what, message))
+            continue
+        if current[pk] == row.outcome:
+            account.unchanged += 1
+            continue
+        current[pk] = changed[pk] = row.outcome
+        account.updated += 1
+    now = timezone.now()
+    for outcome in {*changed.values()}:
+        pks = [pk for pk, value in changed.items() if value == outcome]
+        for start in range(0, len(pks), 1000):
+            Lead.objects.filter(pk__in=pks[start : start + 1000]).update(
+                outcome=outcome, outcome_at=now if outcome != UNKNOWN else None
+            )

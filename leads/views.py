@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -16,11 +17,18 @@ from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_mes
 from leads.selectors import lead_get, lead_list, upload_get, upload_list
 from leads.serializers import (
     LeadFilterSerializer,
+    LeadOutcomeSerializer,
     LeadSerializer,
     UploadQuerySerializer,
     UploadSerializer,
 )
-from leads.services import StrictModeRejected, lead_delete, leads_import_csv, upload_delete
+from leads.services import (
+    StrictModeRejected,
+    lead_delete,
+    lead_set_outcome,
+    leads_import_csv,
+    upload_delete,
+)
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
@@ -68,6 +76,8 @@ LEAD_EXAMPLE = {
     "location": "Austin, TX",
     "linkedin_bio": "Scaling outbound at a Series B SaaS company.",
     "created_at": "2026-11-27T10:00:00Z",
+    "outcome": "won",
+    "outcome_at": "2026-12-01T09:30:00Z",
 }
 
 
@@ -80,11 +90,13 @@ class LeadUploadView(APIView):
         summary="Upload leads as CSV",
         description=(
             "A CSV with the columns `name,role,company,industry,location,linkedin_bio` (any "
-            "order and case; extra columns ignored), as the multipart field `file` or as a raw "
-            "`text/csv` body. Encodings UTF-8 (with or without BOM), UTF-16 and Windows-1252; "
-            "delimiters `,` `;` or tab. Only `name` is required in a row. Each row is created, "
-            "counted as a duplicate (same name and company as an existing lead) or rejected "
-            "with its line and reason; `created + duplicates + rejected == rows_total`."
+            "order and case; extra columns ignored), as a multipart file part (named `file`, or "
+            "any other name: the request's one file is read; several files are a 400) or as a "
+            "raw `text/csv` body. Encodings UTF-8 (with or without BOM), UTF-16 and "
+            "Windows-1252; delimiters `,` `;` or tab. Only `name` is required in a row. Each row "
+            "is created, counted as a duplicate (same name and company as an existing lead) or "
+            "rejected with its line and reason (a row repeating the header is rejected and "
+            "named in `warnings`); `created + duplicates + rejected == rows_total`."
         ),
         parameters=[UploadQuerySerializer],
         request={
@@ -113,6 +125,15 @@ class LeadUploadView(APIView):
                 request_only=True,
                 media_type="text/csv",
             ),
+            OpenApiExample(
+                "CSV file",
+                value=(
+                    "name,role,company,industry,location,linkedin_bio\n"
+                    'Ava Patel,Head of Growth,FlowMetrics,SaaS,"Austin, TX",Scaling outbound.\n'
+                ),
+                request_only=True,
+                media_type="application/csv",
+            ),
             OpenApiExample("Imported", value=UPLOAD_RESPONSE_EXAMPLE, response_only=True),
         ],
     )
@@ -127,11 +148,7 @@ class LeadUploadView(APIView):
             raise PayloadTooLarge(too_large_message())
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        file = request.FILES.get("file")
-        if file is None:
-            raise ValidationError(
-                {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
-            )
+        file = _single_file(request)
         if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
             raise PayloadTooLarge(too_large_message())
         try:
@@ -159,6 +176,33 @@ class LeadUploadView(APIView):
         finally:
             file.close()
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+
+def _single_file(request: Request) -> UploadedFile:
+    """Return the request's one file part, whatever its field name (`file`, `csv`, `leads`...).
+
+    Clients of the brief name the part as they please; only several files are ambiguous.
+    """
+    parts = [(name, file) for name, files in request.FILES.lists() for file in files]
+    if not parts:
+        raise ValidationError(
+            {"file": [ErrorDetail("Send the CSV as the multipart field 'file'.", "required")]}
+        )
+    if len(parts) > 1:
+        names = ", ".join(repr(name[:50]) for name, _ in parts[:10])
+        more = f" and {len(parts) - 10} more" if len(parts) > 10 else ""
+        raise ValidationError(
+            {
+                "file": [
+                    ErrorDetail(
+                        f"Send one CSV file per upload; this request has {len(parts)} file "
+                        f"parts: {names}{more}.",
+                        "multiple_files",
+                    )
+                ]
+            }
+        )
+    return parts[0][1]
 
 
 class UploadListView(APIView):
@@ -227,6 +271,24 @@ class LeadDetailView(APIView):
     )
     def get(self, request: Request, lead_id: int) -> Response:
         lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        return Response(LeadSerializer(lead).data)
+
+    @extend_schema(
+        operation_id="leads_outcome",
+        summary="Record what became of a lead",
+        request=LeadOutcomeSerializer,
+        responses={200: LeadSerializer},
+        examples=[
+            OpenApiExample("Won", value={"outcome": "won"}, request_only=True),
+            OpenApiExample("Not known (again)", value={"outcome": None}, request_only=True),
+            OpenApiExample("Recorded", value=LEAD_EXAMPLE, response_only=True),
+        ],
+    )
+    def patch(self, request: Request, lead_id: int) -> Response:
+        lead = lead_get(workspace=request_workspace(request), lead_id=lead_id)
+        serializer = LeadOutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lead = lead_set_outcome(lead=lead, outcome=serializer.validated_data["outcome"])
         return Response(LeadSerializer(lead).data)
 
     @extend_schema(

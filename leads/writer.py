@@ -29,11 +29,13 @@ COLUMNS = (
     "location",
     "linkedin_bio",
     "dedupe_key",
+    "outcome",
     "created_at",
+    "outcome_at",
 )
-# Rows are sent as (workspace_id, upload_id, *LeadRow, created_at): fail at import rather
-# than store fields in the wrong columns.
-if COLUMNS[2:-1] != LeadRow._fields:
+# Rows are sent as (workspace_id, upload_id, *LeadRow, created_at, outcome_at): fail at
+# import rather than store fields in the wrong columns.
+if COLUMNS[2:-2] != LeadRow._fields:
     raise ImportError("leads.writer.COLUMNS is out of step with LeadRow")
 
 # COPY's text format: only these characters need escaping. Short fields cannot hold the
@@ -98,14 +100,16 @@ class LeadWriter:
             self.created += pending.result()
 
     def _insert_sqlite(self, rows: Sequence[LeadRow]) -> int:
-        fixed, now = (self._workspace_id, self._upload_id), (self._now,)
+        fixed = (self._workspace_id, self._upload_id)
+        # An outcome read from the file is recorded as of the upload.
+        known, unknown = (self._now, self._now), (self._now, None)
         cursor = self._raw.cursor()
         try:
             cursor.executemany(
                 f"INSERT INTO {self._table} ({', '.join(COLUMNS)}) "  # noqa: S608
                 f"VALUES ({', '.join('?' * len(COLUMNS))}) "
                 "ON CONFLICT (workspace_id, dedupe_key) DO NOTHING",
-                [fixed + row + now for row in rows],
+                [fixed + row + (known if row[-1] else unknown) for row in rows],
             )
             return cursor.rowcount
         finally:
@@ -166,9 +170,12 @@ class LeadWriter:
     def _copy_data(self, rows: Iterable[LeadRow]) -> io.StringIO:
         # COPY text format, built by hand: about twice as fast as csv.writer here.
         head = f"{self._workspace_id}\t{self._upload_id}\t"
-        tail = f"\t{self._now}\n"
+        tails = {"": f"\t\t{self._now}\t\\N\n"}
         lines = []
-        for line, name, role, company, industry, location, bio, key in rows:
+        for line, name, role, company, industry, location, bio, key, outcome in rows:
+            tail = tails.get(outcome) or tails.setdefault(
+                outcome, f"\t{outcome}\t{self._now}\t{self._now}\n"
+            )
             text = f"{head}{line}\t{name}\t{role}\t{company}\t{industry}\t{location}\t"
             if "\\" in text:
                 text = (

@@ -17,3 +17,8 @@ def offer_list(*, workspace: Workspace) -> QuerySet[Offer]:
 def offer_get(*, workspace: Workspace, offer_id: int) -> Offer:
     """Return the workspace's offer `offer_id`; raise Http404 when unknown or not theirs."""
     return get_object_or_404(Offer, workspace=workspace, pk=offer_id)
+
+
+def offer_latest(*, workspace: Workspace) -> Offer | None:
+    """Return the workspace's most recently created offer, or None when it has none."""
+    return offer_list(workspace=workspace).first()

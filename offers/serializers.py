@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from offers.models import Offer
+from scoring.taxonomy import industry as v2_industry
 
 MAX_ITEMS = 50
 # C0 and C1 control characters (tab and line breaks included).
@@ -62,6 +65,56 @@ def _text_list(*, required: bool, max_chars: int, min_length: int) -> serializer
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "minLength": 1, "maxLength": MAX_INDUSTRY_CHARS},
+            {"type": "integer", "minimum": 1},
+        ],
+        "description": "An industry name (LinkedIn V2 or V1, a CRM value, a synonym or free "
+        "text) or a LinkedIn Industry Codes V2 id, as listed by GET /industries/.",
+    }
+)
+class IndustryField(StrictCharField):
+    """An industry by name or free text, or by LinkedIn V2 id (a JSON integer or digits).
+
+    Ids must be known V2 industries; names outside the vocabulary stay allowed and match as
+    text. Ids are stored as their digits and shown as integers.
+    """
+
+    default_error_messages = {
+        "invalid": "Must be an industry name or a LinkedIn V2 industry id.",
+        "unknown_industry": "{value} is no LinkedIn Industry Codes V2 id; see GET /industries/.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=MAX_INDUSTRY_CHARS,
+            allow_blank=False,
+            trim_whitespace=True,
+            validators=[no_control_characters],
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)
+        value = super().to_internal_value(data)
+        if value.isascii() and value.isdigit() and v2_industry(int(value)) is None:
+            self.fail("unknown_industry", value=value[:20])
+        return value
+
+    def to_representation(self, value: Any) -> Any:
+        text = str(value)
+        return int(text) if text.isascii() and text.isdigit() else text
+
+
+def _industry_list() -> serializers.ListField:
+    return BoundedListField(
+        child=IndustryField(), min_length=0, max_length=MAX_ITEMS, required=False
+    )
+
+
 class RejectUnknownFieldsMixin:
     """Answer 400 naming any field the serializer does not know (a typo, usually)."""
 
@@ -75,12 +128,34 @@ class RejectUnknownFieldsMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _threshold(name: str, setting: str) -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=f"Final score from which a lead's intent is {name} for this offer; null: "
+        f"the service-wide {setting}.",
+    )
+
+
 class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     name = _text(200, min_length=1)
     value_props = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
     ideal_use_cases = _text_list(required=True, max_chars=MAX_ITEM_CHARS, min_length=1)
-    icp_industries = _text_list(required=False, max_chars=MAX_INDUSTRY_CHARS, min_length=0)
-    adjacent_industries = _text_list(required=False, max_chars=MAX_INDUSTRY_CHARS, min_length=0)
+    icp_industries = _industry_list()
+    adjacent_industries = _industry_list()
+    high_intent_score = _threshold("High", "LEADSCORING_HIGH_INTENT_SCORE")
+    medium_intent_score = _threshold("Medium", "LEADSCORING_MEDIUM_INTENT_SCORE")
 
     class Meta:
         model = Offer
@@ -91,7 +166,28 @@ class OfferSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             "ideal_use_cases",
             "icp_industries",
             "adjacent_industries",
+            "high_intent_score",
+            "medium_intent_score",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Checked as they will apply: a PATCH of one threshold meets the offer's other one,
+        # or the service-wide setting.
+        def effective(name: str, default: int) -> int:
+            value = attrs[name] if name in attrs else getattr(self.instance, name, None)
+            return default if value is None else value
+
+        high = effective("high_intent_score", settings.HIGH_INTENT_SCORE)
+        medium = effective("medium_intent_score", settings.MEDIUM_INTENT_SCORE)
+        if medium >= high:
+            raise serializers.ValidationError(
+                {
+                    "medium_intent_score": [
+                        f"The Medium threshold ({medium}) must be below the High one ({high})."
+                    ]
+                }
+            )
+        return attrs

@@ -16,6 +16,8 @@ EDITABLE_FIELDS = (
     "ideal_use_cases",
     "icp_industries",
     "adjacent_industries",
+    "high_intent_score",
+    "medium_intent_score",
 )
 
 

@@ -46,6 +46,11 @@ class OfferListCreateView(APIView):
                 },
                 request_only=True,
             ),
+            OpenApiExample(
+                "ICP by LinkedIn V2 id (see GET /industries/)",
+                value={**OFFER_EXAMPLE, "icp_industries": [4], "adjacent_industries": [96, 6]},
+                request_only=True,
+            ),
             OpenApiExample("Created", value=OFFER_RESPONSE_EXAMPLE, response_only=True),
         ],
     )

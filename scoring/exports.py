@@ -34,6 +34,8 @@ EXPORT_COLUMNS = (
     "rules_version",
     "prompt_version",
     "inputs_hash",
+    "outcome",
+    "outcome_at",
 )
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets
 # (CSV injection); tab, CR and LF hide such a start from a casual look.

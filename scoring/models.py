@@ -37,6 +37,10 @@ class ScoringRun(models.Model):
     model = models.CharField(max_length=200, blank=True)
     prompt_version = models.CharField(max_length=100, blank=True)
     rules_version = models.CharField(max_length=50)
+    # The intent thresholds the run applied (the offer's, else the settings'); null on runs
+    # from before they were recorded.
+    high_intent_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    medium_intent_score = models.PositiveSmallIntegerField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     scored = models.PositiveIntegerField(default=0)
     cached = models.PositiveIntegerField(default=0)

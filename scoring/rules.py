@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scoring.facts import LEAD_FIELDS, LeadFacts
-from scoring.industries import Icp, IndustryMatch, canonical_industry, icp_for_offer, industry_fit
+from scoring.industries import (
+    Icp,
+    IndustryMatch,
+    canonical_industry,
+    icp_for_offer,
+    industry_fit,
+    industry_label,
+)
 from scoring.roles import RoleMatch, classify_role
 from scoring.text import clip as _clip
 from scoring.text import fold as _fold
@@ -37,7 +44,18 @@ __all__ = [
 # the rule layer's code and vocabularies, so any change to them changes it.
 RULES_VERSION = content_version(
     [
-        *(SCORING_DIR / name for name in ("rules.py", "roles.py", "industries.py", "text.py")),
+        *(
+            SCORING_DIR / name
+            for name in (
+                "rules.py",
+                "roles.py",
+                "role_words.py",
+                "industries.py",
+                "industry_names.py",
+                "taxonomy.py",
+                "text.py",
+            )
+        ),
         *vocabulary_files("roles", "industries"),
     ]
 )
@@ -113,11 +131,15 @@ def _industry_reason(industry: str, icp: Icp, fit: IndustryMatch, points: int) -
     if not icp.exact:
         return "the offer's use cases name no known industry (+0)"
     quoted = _clip(industry)
+    # Say which industry matched and how, unless that only repeats the lead's own words.
+    how = f": {fit.how}" if fit.how and _fold(fit.how) != _fold(quoted) else ""
     if fit.level == "exact":
-        return f"industry '{quoted}' matches the ICP '{icp.label}' (+{points})"
+        return f"industry '{quoted}' matches the ICP '{icp.label}'{how} (+{points})"
     if fit.level == "adjacent":
-        return f"industry '{quoted}' is adjacent to the ICP '{icp.label}' (+{points})"
-    return f"industry '{quoted}' is outside the ICP (+0)"
+        return f"industry '{quoted}' is adjacent to the ICP '{icp.label}'{how} (+{points})"
+    name = industry_label(fit.canonical) if isinstance(fit.canonical, int) else ""
+    named = f" ({name})" if name and _fold(name) != _fold(quoted) else ""
+    return f"industry '{quoted}'{named} is outside the ICP (+0)"
 
 
 @lru_cache(maxsize=65536)

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
+from scoring import taxonomy
+from scoring.evaluation import Cell, evaluate
 from scoring.models import Intent, ScoreResult, ScoringRun
+from scoring.result_rows import result_items
+from scoring.taxonomy import Industry
 from workspaces.models import Workspace
 
 # Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
@@ -146,11 +151,41 @@ def _filters_key(filters: ResultFilters) -> str:
     return hashlib.blake2b(described.encode(), digest_size=12).hexdigest()
 
 
-def result_get(*, workspace: Workspace, result_id: int) -> ScoreResult:
-    """Return the workspace's result; raise Http404 when unknown or not theirs."""
-    return get_object_or_404(
-        ScoreResult.objects.select_related("lead"), workspace=workspace, pk=result_id
+def result_item(*, workspace: Workspace, result_id: int) -> dict:
+    """Return the workspace's result as the API shows it; raise Http404 when unknown or not
+    theirs."""
+    for item in result_items(ScoreResult.objects.filter(workspace=workspace, pk=result_id)):
+        return item
+    raise Http404("No such result.")
+
+
+def result_outcome_cells(*, workspace: Workspace, filters: ResultFilters) -> list[Cell]:
+    """Return the selected current results counted by score, rule score, AI points, intent
+    and their lead's outcome: one aggregate query, whose answer stays a few hundred rows
+    however many results there are."""
+    rows = (
+        result_list(workspace=workspace, filters=filters)
+        .order_by()
+        .values("score", "rule_score", "ai_points", "intent", "lead__outcome")
+        .annotate(count=Count("pk"))
     )
+    return [
+        Cell(
+            score=row["score"],
+            rule_score=row["rule_score"],
+            ai_points=row["ai_points"],
+            intent=row["intent"],
+            outcome=row["lead__outcome"],
+            count=row["count"],
+        )
+        for row in rows
+    ]
+
+
+def result_evaluation(*, workspace: Workspace, filters: ResultFilters) -> dict:
+    """Return the evaluation report (scoring.evaluation) of the selected current results
+    against their leads' known outcomes."""
+    return evaluate(result_outcome_cells(workspace=workspace, filters=filters))
 
 
 def run_list(*, workspace: Workspace) -> QuerySet[ScoringRun]:
@@ -169,3 +204,11 @@ def unknown_lead_ids(*, workspace: Workspace, lead_ids: Sequence[int]) -> list[i
         Lead.objects.filter(workspace=workspace, pk__in=lead_ids).values_list("pk", flat=True)
     )
     return [pk for pk in dict.fromkeys(lead_ids) if pk not in found]
+
+
+def industry_list(*, q: str = "") -> Sequence[Industry]:
+    """Return the LinkedIn V2 industries matching `q` (all of them, in hierarchy order, if blank).
+
+    The taxonomy is the same for every workspace: nothing here is private.
+    """
+    return taxonomy.search(q)

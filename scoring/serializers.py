@@ -8,26 +8,19 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
+from leads.serializers import OutcomeField
+from leadscoring.api.fields import MAX_ID, IdField
 from offers.serializers import BoundedListField, RejectUnknownFieldsMixin
 from scoring.callbacks import CallbackRefused, check_callback_url
 from scoring.models import Intent, ScoreResult, ScoringRun
+from scoring.result_rows import BREAKDOWN, RESULT_ITEM
 from scoring.selectors import RESULT_ORDERINGS, ResultFilters
 
-MAX_ID = 2**63 - 1
 MAX_LEAD_IDS = 10_000
 
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must arrive as a JSON number: "5", 5.0 and true are refused."""
-
-    def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -40,14 +33,13 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class ScoreRequestSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
-    offer_id = StrictIntegerField(
-        min_value=1, max_value=MAX_ID, help_text="The offer to score against."
+    offer_id = IdField(
+        required=False,
+        help_text="The offer to score against (default: the workspace's most recent offer).",
     )
-    upload_id = StrictIntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Only the leads of this upload."
-    )
+    upload_id = IdField(required=False, help_text="Only the leads of this upload.")
     lead_ids = BoundedListField(
-        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        child=IdField(),
         required=False,
         min_length=1,
         max_length=MAX_LEAD_IDS,
@@ -116,6 +108,8 @@ class RunSerializer(serializers.ModelSerializer):
             "model",
             "prompt_version",
             "rules_version",
+            "high_intent_score",
+            "medium_intent_score",
             "total",
             "scored",
             "cached",
@@ -171,51 +165,32 @@ class EstimateSerializer(serializers.Serializer):
 
 
 class BreakdownSerializer(serializers.Serializer):
-    role = serializers.IntegerField()
-    industry = serializers.IntegerField()
-    completeness = serializers.IntegerField()
+    """Schema only: the points of each rule, keyed as scoring.result_rows.BREAKDOWN."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {key: serializers.IntegerField() for key in BREAKDOWN}
 
 
 class ResultSerializer(serializers.ModelSerializer):
+    """Schema only: the types of a result item. Items are built by scoring.result_rows, whose
+    RESULT_ITEM gives the fields and their order."""
+
     lead_id = serializers.IntegerField()
     offer_id = serializers.IntegerField()
     run_id = serializers.IntegerField()
-    upload_id = serializers.IntegerField(source="lead.upload_id")
-    name = serializers.CharField(source="lead.name")
-    role = serializers.CharField(source="lead.role")
-    company = serializers.CharField(source="lead.company")
-    industry = serializers.CharField(source="lead.industry")
-    location = serializers.CharField(source="lead.location")
+    upload_id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    company = serializers.CharField()
+    industry = serializers.CharField()
+    location = serializers.CharField()
     breakdown = BreakdownSerializer()
+    outcome = OutcomeField(source="lead.outcome")
+    outcome_at = serializers.DateTimeField(source="lead.outcome_at", allow_null=True)
 
     class Meta:
         model = ScoreResult
-        fields = [
-            "id",
-            "lead_id",
-            "offer_id",
-            "run_id",
-            "upload_id",
-            "name",
-            "role",
-            "company",
-            "industry",
-            "location",
-            "intent",
-            "score",
-            "rule_score",
-            "breakdown",
-            "ai_intent",
-            "ai_points",
-            "ai_provider",
-            "ai_model",
-            "ai_status",
-            "reasoning",
-            "rules_version",
-            "prompt_version",
-            "inputs_hash",
-            "scored_at",
-        ]
+        fields = list(RESULT_ITEM)
         read_only_fields = fields
 
 

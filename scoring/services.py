@@ -87,8 +87,24 @@ def offer_facts(offer: Offer) -> OfferFacts:
 
 
 def thresholds() -> Thresholds:
-    """Return the intent thresholds in force (settings)."""
+    """Return the service-wide intent thresholds (settings)."""
     return Thresholds(high=settings.HIGH_INTENT_SCORE, medium=settings.MEDIUM_INTENT_SCORE)
+
+
+def offer_thresholds(offer: Offer) -> Thresholds:
+    """Return the intent thresholds of `offer`: its own where set, else the settings'."""
+    default = thresholds()
+    return Thresholds(
+        high=default.high if offer.high_intent_score is None else offer.high_intent_score,
+        medium=default.medium if offer.medium_intent_score is None else offer.medium_intent_score,
+    )
+
+
+def run_thresholds(run: ScoringRun) -> Thresholds:
+    """Return the thresholds `run` applies: those recorded when it was created."""
+    if run.high_intent_score is None or run.medium_intent_score is None:
+        return offer_thresholds(run.offer)  # a run queued before thresholds were recorded
+    return Thresholds(high=run.high_intent_score, medium=run.medium_intent_score)
 
 
 def leads_score(
@@ -199,6 +215,7 @@ def run_create(
     active = _active_run(workspace, key)
     if active is not None:
         return active, False
+    cuts = offer_thresholds(offer)
     try:
         with transaction.atomic():
             run = ScoringRun.objects.create(
@@ -210,6 +227,8 @@ def run_create(
                 model=classifier.model,
                 prompt_version=classifier.prompt_version,
                 rules_version=rules.RULES_VERSION,
+                high_intent_score=cuts.high,
+                medium_intent_score=cuts.medium,
                 total=len(ids),
                 background=background,
                 callback_url=callback.url if callback else "",
@@ -599,7 +618,7 @@ def _score_chunk_leads(
     lead_pks = [row[0] for row in rows]
     leads = [LeadFacts(*row[2:]) for row in rows]
     known, keys = _cached_answers(run, classifier, offer, lead_pks, leads)
-    scores = score_leads(offer, leads, classifier, thresholds(), known)
+    scores = score_leads(offer, leads, classifier, run_thresholds(run), known)
     _remember_answers(run, lead_pks, keys, scores)
     return lead_pks, scores
 

@@ -1,7 +1,7 @@
-"""Routes of scoring: runs, results and the export."""
+"""Routes of scoring: runs, results, the export and the industry taxonomy."""
 
 from leadscoring.api.routes import route
-from scoring import views
+from scoring import evaluation_views, industry_views, views
 
 ID = r"[0-9]{1,18}"
 
@@ -12,5 +12,11 @@ urlpatterns = [
     route(rf"score/runs/(?P<run_id>{ID})/cancel", views.RunCancelView.as_view(), "run-cancel"),
     route(r"results", views.ResultListView.as_view(), "result-list"),
     route(r"results/export", views.ResultExportView.as_view(), "result-export"),
+    route(
+        r"results/evaluation",
+        evaluation_views.ResultEvaluationView.as_view(),
+        "result-evaluation",
+    ),
     route(rf"results/(?P<result_id>{ID})", views.ResultDetailView.as_view(), "result-detail"),
+    route(r"industries", industry_views.IndustryListView.as_view(), "industry-list"),
 ]

@@ -28,15 +28,18 @@ from rest_framework.views import APIView
 from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
-from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
-from offers.selectors import offer_get
+from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
+from leadscoring.api.streaming import json_array_response
+from offers.models import Offer
+from offers.selectors import offer_get, offer_latest
 from scoring.classifiers import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
+from scoring.result_rows import format_timestamp, result_items
 from scoring.selectors import (
     ResultFilters,
     result_count,
-    result_get,
+    result_item,
     result_list,
     run_get,
     run_list,
@@ -60,7 +63,9 @@ from scoring.services import (
     run_estimate,
     run_start,
 )
+from workspaces.models import Workspace
 
+NO_OFFER = "This workspace has no offer to score against: create one with POST /offer/ first."
 RUN_EXAMPLE = {
     "id": 3,
     "offer_id": 1,
@@ -146,8 +151,10 @@ class ScoreView(APIView):
         summary="Score leads against an offer",
         description=(
             "Scores the leads of `upload_id`, or `lead_ids`, or else every lead of the "
-            "workspace, against `offer_id`, as one run. Each (lead, offer) keeps one current "
-            "result: re-scoring replaces it."
+            "workspace, against `offer_id`, as one run. Without `offer_id` (an empty body, or "
+            "`{}`), against the workspace's most recent offer; the run's `offer_id` says which "
+            "(400 `no_offer` when the workspace has none). Each (lead, offer) keeps one "
+            "current result: re-scoring replaces it."
         ),
         request=ScoreRequestSerializer,
         responses={
@@ -172,14 +179,41 @@ class ScoreView(APIView):
         },
         examples=[
             OpenApiExample("Every lead", value={"offer_id": 1}, request_only=True),
-            OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 1}, request_only=True),
+            OpenApiExample("Latest offer", value={}, request_only=True),
+            OpenApiExample("One upload", value={"offer_id": 1, "upload_id": 2}, request_only=True),
             OpenApiExample(
                 "Some leads", value={"offer_id": 1, "lead_ids": [1, 2, 3]}, request_only=True
             ),
             OpenApiExample(
                 "Estimate only", value={"offer_id": 1, "dry_run": True}, request_only=True
             ),
-            OpenApiExample("Finished run", value=RUN_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Finished run", value=RUN_EXAMPLE, response_only=True, status_codes=[200]
+            ),
+            OpenApiExample(
+                "Queued run",
+                value={
+                    **RUN_EXAMPLE,
+                    "status": "queued",
+                    "scored": 0,
+                    "percent": 0.0,
+                    "background": True,
+                    "started_at": None,
+                    "finished_at": None,
+                    "duration_seconds": None,
+                },
+                response_only=True,
+                status_codes=[202],
+            ),
+            OpenApiExample(
+                "No offer yet",
+                value={
+                    "type": "validation_error",
+                    "errors": [{"code": "no_offer", "detail": NO_OFFER, "attr": "offer_id"}],
+                },
+                response_only=True,
+                status_codes=[400],
+            ),
             OpenApiExample(
                 "Estimate", value=ESTIMATE_EXAMPLE, response_only=True, status_codes=[200]
             ),
@@ -199,7 +233,7 @@ class ScoreView(APIView):
         serializer = ScoreRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        offer = offer_get(workspace=workspace, offer_id=data["offer_id"])
+        offer = _offer_to_score(workspace=workspace, offer_id=data.get("offer_id"))
         upload = (
             upload_get(workspace=workspace, upload_id=data["upload_id"])
             if "upload_id" in data
@@ -264,6 +298,16 @@ class ScoreView(APIView):
                 headers={"Location": f"/score/runs/{run.pk}/"},
             )
         return Response(body)
+
+
+def _offer_to_score(*, workspace: Workspace, offer_id: int | None) -> Offer:
+    # Most clients of the brief send no body: they mean the offer they have just created.
+    if offer_id is not None:
+        return offer_get(workspace=workspace, offer_id=offer_id)
+    offer = offer_latest(workspace=workspace)
+    if offer is None:
+        raise ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]})
+    return offer
 
 
 def _nothing_to_score() -> ValidationError:
@@ -344,19 +388,32 @@ class ResultListView(APIView):
     @extend_schema(
         operation_id="results_list",
         summary="List current results, best score first",
+        description=(
+            "Without `page` or `page_size`, the whole filtered list as one JSON array, streamed "
+            "(`X-Total-Count` gives its length). With either, one page of it, with `Link` and "
+            "`X-Total-Count` headers."
+        ),
         parameters=[ResultFilterSerializer, *PAGINATION_PARAMETERS],
         responses={200: ResultSerializer(many=True)},
         examples=[OpenApiExample("Results", value=RESULT_EXAMPLE, response_only=True)],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
         workspace = request_workspace(request)
         filters = _result_filters(request)
         results = result_list(workspace=workspace, filters=filters)
+
+        def count() -> int:
+            return result_count(workspace=workspace, filters=filters)
+
+        if not wants_page(request):
+            # Clients of the brief read the array and never look for a next page.
+            response = json_array_response(result_items(results))
+            response["X-Total-Count"] = str(count())
+            return response
         paginator = HeaderPagination()
-        page = paginator.paginate_queryset(
-            results, request, count=lambda: result_count(workspace=workspace, filters=filters)
-        )
-        return paginator.get_paginated_response(ResultSerializer(page, many=True).data)
+        ids = paginator.page_ids(results, request, count=count)
+        page = list(result_items(results.filter(pk__in=ids))) if ids else []
+        return paginator.get_paginated_response(page)
 
 
 class ResultDetailView(APIView):
@@ -367,13 +424,13 @@ class ResultDetailView(APIView):
         examples=[OpenApiExample("Result", value=RESULT_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, result_id: int) -> Response:
-        result = result_get(workspace=request_workspace(request), result_id=result_id)
-        return Response(ResultSerializer(result).data)
+        return Response(result_item(workspace=request_workspace(request), result_id=result_id))
 
 
 # The ORM paths of EXPORT_COLUMNS: lead fields are read through the result's lead.
 EXPORT_FIELDS = tuple(
-    f"lead__{column}" if column in LEAD_FIELDS else column for column in EXPORT_COLUMNS
+    f"lead__{column}" if column in (*LEAD_FIELDS, "outcome", "outcome_at") else column
+    for column in EXPORT_COLUMNS
 )
 
 
@@ -433,6 +490,22 @@ class ResultExportView(APIView):
         ),
         parameters=[ResultFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},
+        examples=[
+            OpenApiExample(
+                "CSV",
+                value=(
+                    ",".join(EXPORT_COLUMNS)
+                    + "\r\n"
+                    + "Liam O'Brien,VP Sales,Brightline Software,High,90,"
+                    + "\"Role 'VP Sales' is a decision maker (+20); ...\","
+                    + 'Computer Software,"Dublin, Ireland",40,20,10,10,High,50,heuristic,'
+                    + "heuristic-v1,ok,2,1,3,2026-11-27T10:00:01Z,2026.11.2,"
+                    + "heuristic-2+rules-2026.11.2,4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d\r\n"
+                ),
+                response_only=True,
+                media_type="text/csv",
+            )
+        ],
     )
     def get(self, request: Request) -> StreamingHttpResponse:
         workspace = request_workspace(request)
@@ -460,7 +533,10 @@ class ResultExportView(APIView):
 def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
     # The JSON API's timestamp format (UTC, "Z"), without a serializer field per row.
     scored_at = EXPORT_FIELDS.index("scored_at")
+    outcome_at = EXPORT_FIELDS.index("lead__outcome_at")
     for row in rows:
         values = list(row)
-        values[scored_at] = values[scored_at].isoformat().replace("+00:00", "Z")
+        values[scored_at] = format_timestamp(values[scored_at])
+        if values[outcome_at] is not None:
+            values[outcome_at] = format_timestamp(values[outcome_at])
         yield values

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
+from tests.clients import APIClient
 from tests.factories import WorkspaceFactory
 from workspaces.models import Workspace
 from workspaces.services import api_key_create

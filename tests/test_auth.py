@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from offers.models import Offer
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from workspaces.models import Workspace, WorkspaceAPIKey
 from workspaces.services import api_key_create

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 UPLOAD = "/leads/upload/"
@@ -569,7 +569,11 @@ def offer_id_case(id: str, value: Any, code: str, detail: str, why: str) -> Host
 
 JSON_CASES = [
     offer_id_case(
-        "offer-id-string", "1", "invalid", "A valid integer is required.", "JSON numbers only."
+        "offer-id-text",
+        "one",
+        "invalid",
+        "A valid integer is required.",
+        "A JSON integer or a string of digits only.",
     ),
     offer_id_case(
         "offer-id-float", 1.5, "invalid", "A valid integer is required.", "Not an integer."
@@ -1179,7 +1183,240 @@ AUTH_CASES = [
     ),
 ]
 
-CASES = [*CSV_CASES, *JSON_CASES, *QUERY_CASES, *METHOD_AND_PATH_CASES, *AUTH_CASES]
+
+def upload_parts(*fields: str) -> Send:
+    """A multipart upload with a copy of a valid CSV under each of `fields`."""
+
+    def send(client: APIClient, ctx: Ctx) -> Any:
+        parts: dict[str, list] = {}
+        for name in fields:
+            file = SimpleUploadedFile("leads.csv", csv_bytes(HEADER, AVA), content_type="text/csv")
+            parts.setdefault(name, []).append(file)
+        return client.post(UPLOAD, parts, format="multipart")
+
+    return send
+
+
+# What published clients of the brief send (issue 10): each must work, or be told why not.
+CLIENT_CASES = [
+    bad_csv(
+        "header-malformed-quote",
+        'header name,"role"x,company,industry,location,linkedin_bio',
+        csv_bytes('name,"role"x,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting",
+        "csv.Error must not escape as a 500: the whole file is refused, naming the problem.",
+    ),
+    bad_csv(
+        "header-unterminated-quote",
+        'header name,"role,company,industry,location,linkedin_bio',
+        csv_bytes('name,"role,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting",
+        "The same for a quote the header never closes.",
+    ),
+    Hostile(
+        "header-repeated-as-row",
+        "the header line again as the third row (two exports glued)",
+        upload_file(csv_bytes(HEADER, AVA, HEADER, BEN)),
+        201,
+        rows=(3, 2, 0, 1),
+        row_error=(3, None, "Repeats the header line"),
+        why="Not a lead named 'name': rejected with its line and listed in warnings.",
+    ),
+    Hostile(
+        "upload-field-leadsFile",
+        "multipart with the file as `leadsFile`",
+        upload_parts("leadsFile"),
+        201,
+        rows=(1, 1, 0, 0),
+        why="The request's one file part is read, whatever its name.",
+    ),
+    Hostile(
+        "upload-field-csv",
+        "multipart with the file as `csv`",
+        upload_parts("csv"),
+        201,
+        rows=(1, 1, 0, 0),
+        why="The request's one file part is read, whatever its name.",
+    ),
+    Hostile(
+        "upload-two-files",
+        "multipart with files as `file` and `leads`",
+        upload_parts("file", "leads"),
+        400,
+        "multiple_files",
+        "file",
+        "this request has 2 file parts: 'file', 'leads'",
+        why="Which one was meant is ambiguous: refused, naming the fields.",
+    ),
+    Hostile(
+        "score-no-body",
+        "POST /score/ with no body and no Content-Type",
+        call("post", "/score/"),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="Scores every lead against the workspace's most recent offer.",
+    ),
+    Hostile(
+        "score-empty-object",
+        "POST /score/ {}",
+        post_json("/score/", {}),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="The same as no body.",
+    ),
+    Hostile(
+        "score-offer-id-numeric-string",
+        'POST /score/ {"offer_id": "<id>"}',
+        post_json("/score/", lambda ctx: {"offer_id": str(ctx["offer"])}),
+        200,
+        writes={"runs": 1, "results": 1},
+        why="Ids may come as strings of digits, as some clients send them.",
+    ),
+]
+
+
+OUTCOMES = "/leads/outcomes/"
+ACCOUNTED_NOTHING = {"updated": 0, "unchanged": 0}
+
+
+OUTCOME_CASES = [
+    Hostile(
+        "outcomes-binary",
+        "all 256 byte values, x8, as an outcomes CSV",
+        post_raw(OUTCOMES, bytes(range(256)) * 8, "text/csv"),
+        400,
+        "invalid_csv",
+        "file",
+        "contains binary data",
+        why="The outcomes CSV is read like a lead CSV: not text, refused whole.",
+    ),
+    Hostile(
+        "outcomes-no-lead-column",
+        "an outcomes CSV of outcome only",
+        post_raw(OUTCOMES, csv_bytes("outcome", "won"), "text/csv"),
+        400,
+        "invalid_csv",
+        "file",
+        "Missing the lead",
+        why="Without lead_id, or name and company, no row can name a lead.",
+    ),
+    Hostile(
+        "outcomes-unknown-word",
+        "lead_id,outcome with the outcome 'maybe'",
+        lambda client, ctx: client.post(
+            OUTCOMES, data=f"lead_id,outcome\n{ctx['lead']},maybe\n", content_type="text/csv"
+        ),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="A word that names no outcome rejects its row, with the accepted words.",
+    ),
+    Hostile(
+        "outcomes-ten-thousand-digit-id",
+        "a lead_id of 10,000 digits",
+        post_raw(OUTCOMES, csv_bytes("lead_id,outcome", "9" * 10_000 + ",won"), "text/csv"),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="Not an id: the row is rejected before any conversion or query.",
+    ),
+    Hostile(
+        "outcomes-sql-in-name",
+        "name,company,outcome with the name ' OR 1=1 --",
+        post_raw(OUTCOMES, csv_bytes("name,company,outcome", "' OR 1=1 --,x,won"), "text/csv"),
+        200,
+        echo={"rows_total": 1, "rejected": 1, **ACCOUNTED_NOTHING},
+        why="Matched by its duplicate key, as data: no lead has it.",
+    ),
+    Hostile(
+        "upload-one-mb-outcome",
+        "an upload whose outcome cell is 1 MB",
+        upload_file(
+            lambda: (
+                csv_bytes(f"{HEADER},outcome", f"Zed Zu,CTO,Zedco,SaaS,Oslo,Bio,{'x' * MB}")
+                + csv_bytes(BEN + ",won")
+            )
+        ),
+        201,
+        rows=(2, 1, 0, 1),
+        row_error=(2, "outcome", "is not understood"),
+        why="An unknown outcome rejects its row; the value is echoed cut to 40 characters.",
+    ),
+    Hostile(
+        "patch-lead-outcome-1-mb",
+        "PATCH /leads/{id}/ with a 1 MB outcome",
+        call("patch", "/leads/{lead}/", body={"outcome": "x" * MB}),
+        400,
+        "max_length",
+        "outcome",
+        "no more than 100 characters",
+        why="Bounded before it is read.",
+    ),
+    Hostile(
+        "patch-lead-outcome-number",
+        'PATCH /leads/{id}/ with {"outcome": 1}',
+        call("patch", "/leads/{lead}/", body={"outcome": 1}),
+        400,
+        "invalid",
+        "outcome",
+        "Not a valid string.",
+        why="Outcomes are words; 1 is understood only as text (a CSV cell).",
+    ),
+    Hostile(
+        "patch-lead-outcome-list",
+        'PATCH /leads/{id}/ with {"outcome": ["won"]}',
+        call("patch", "/leads/{lead}/", body={"outcome": ["won"]}),
+        400,
+        "invalid",
+        "outcome",
+        "Not a valid string.",
+        why="One outcome per lead.",
+    ),
+    query_case(
+        "evaluation-without-offer",
+        "/results/evaluation/",
+        "offer_id",
+        "invalid",
+        "Give offer_id (or run_id)",
+        "Scores are evaluated per offer.",
+    ),
+    query_case(
+        "evaluation-offer-id-twenty-digits",
+        "/results/evaluation/?offer_id=99999999999999999999",
+        "offer_id",
+        "max_value",
+        "less than or equal to 9223372036854775807",
+        "Bounded before any query.",
+    ),
+    Hostile(
+        "offer-threshold-as-string",
+        'POST /offer/ with "high_intent_score": "80"',
+        offer_with(high_intent_score="80"),
+        400,
+        "invalid",
+        "high_intent_score",
+        "A valid integer is required.",
+        why="Thresholds are JSON numbers.",
+    ),
+    Hostile(
+        "offer-thresholds-inverted",
+        "POST /offer/ with medium_intent_score 90 above high_intent_score 10",
+        offer_with(high_intent_score=10, medium_intent_score=90),
+        400,
+        "invalid",
+        "medium_intent_score",
+        "must be below the High one",
+        why="Medium below High, or the bands would overlap.",
+    ),
+]
+
+CASES = [
+    *CSV_CASES,
+    *JSON_CASES,
+    *QUERY_CASES,
+    *METHOD_AND_PATH_CASES,
+    *AUTH_CASES,
+    *CLIENT_CASES,
+    *OUTCOME_CASES,
+]
 
 
 def _param(case: Hostile) -> Any:

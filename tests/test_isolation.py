@@ -15,12 +15,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.test import APIClient
 
 from leads.models import Lead, Upload
 from leadscoring.api.errors import page_not_found
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.webapp.conftest import signed_in
 from workspaces.models import WorkspaceAPIKey
@@ -145,6 +145,7 @@ NOT_YOURS = [
     Probe("delete-offer", "delete", "/offer/{offer_id}/"),
     Probe("get-lead", "get", "/leads/{lead_id}/"),
     Probe("delete-lead", "delete", "/leads/{lead_id}/"),
+    Probe("patch-lead-outcome", "patch", "/leads/{lead_id}/", lambda a, b: {"outcome": "won"}),
     Probe("get-upload", "get", "/leads/uploads/{upload_id}/"),
     Probe("delete-upload", "delete", "/leads/uploads/{upload_id}/"),
     Probe("get-run", "get", "/score/runs/{run_id}/"),
@@ -177,11 +178,24 @@ NOT_YOURS = [
     Probe("export-by-their-run", "get", "/results/export/?run_id={run_id}"),
     Probe("export-by-their-upload", "get", "/results/export/?upload_id={upload_id}"),
     Probe("leads-by-their-upload", "get", "/leads/?upload_id={upload_id}"),
+    Probe("evaluation-by-their-offer", "get", "/results/evaluation/?offer_id={offer_id}"),
+    Probe("evaluation-by-their-run", "get", "/results/evaluation/?run_id={run_id}"),
+    Probe(
+        "evaluation-by-their-run-with-own-offer",
+        "get",
+        "/results/evaluation/?offer_id={my_offer_id}&run_id={run_id}",
+    ),
+    Probe(
+        "evaluation-by-their-upload",
+        "get",
+        "/results/evaluation/?offer_id={my_offer_id}&upload_id={upload_id}",
+    ),
 ]
 
 
 def send(client: APIClient, probe: Probe, a: dict, b: dict):
-    path = probe.path.format(**a)
+    # {name}: one of Alpha's ids (or an unknown one); {my_name}: Bravo's own.
+    path = probe.path.format(**a, **{f"my_{name}": value for name, value in b.items()})
     if probe.body is None:
         return getattr(client, probe.method)(path)
     return getattr(client, probe.method)(path, probe.body(a, b), format="json")
@@ -232,6 +246,13 @@ def test_scoring_another_workspace_lead_ids_answers_400_naming_them(other_api, a
 # --- lists and exports ------------------------------------------------------------------------
 
 
+def test_the_industry_taxonomy_is_the_same_for_every_workspace(api, other_api, alpha):
+    mine, theirs = api.get("/industries/?q=bank"), other_api.get("/industries/?q=bank")
+
+    assert (mine.status_code, theirs.status_code) == (200, 200)
+    assert mine.json() == theirs.json()
+
+
 def export_rows(response) -> list[dict]:
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()
@@ -263,6 +284,39 @@ def test_every_list_and_export_of_a_workspace_holds_only_its_own_rows(
     }
     counts = [r["X-Total-Count"] for r in (offers, uploads, leads, runs, results)]
     assert counts == ["1", "1", "2", "1", "2"]
+    evaluation = other_api.get(f"/results/evaluation/?offer_id={bravo.offer}").json()
+    assert [band["leads"] for band in evaluation["bands"]] == [
+        sum(r["intent"] == intent for r in results.json()) for intent in ("High", "Medium", "Low")
+    ]
+
+
+def test_an_outcomes_csv_reaches_only_the_workspace_own_leads(other_api, alpha, bravo):
+    # Bravo's file names Alpha's leads by id, and a person both workspaces hold by name.
+    ids = "\n".join(f"{lead_id},won" for lead_id in alpha.leads)
+    before = snapshot()
+
+    by_id = other_api.post(
+        "/leads/outcomes/", data=f"lead_id,outcome\n{ids}\n", content_type="text/csv"
+    )
+    by_name = other_api.post(
+        "/leads/outcomes/",
+        data="name,company,outcome\nAlpha Anders,Alphaco One,won\n",
+        content_type="text/csv",
+    )
+
+    assert (by_id.json()["rejected"], by_id.json()["updated"]) == (len(alpha.leads), 0)
+    assert [e["message"] for e in by_id.json()["errors"]] == [
+        f"No lead of this workspace has id {lead_id}." for lead_id in alpha.leads
+    ]
+    assert (by_name.json()["rejected"], by_name.json()["updated"]) == (0, 1)
+    after = snapshot()
+    changed = [
+        lead["id"] for lead, old in zip(after["Lead"], before["Lead"], strict=True) if lead != old
+    ]
+    assert changed == [bravo.leads[1]]
+    assert {k: v for k, v in after.items() if k != "Lead"} == {
+        k: v for k, v in before.items() if k != "Lead"
+    }
 
 
 # --- every endpoint needs a key ---------------------------------------------------------------
@@ -330,6 +384,9 @@ def test_the_route_enumeration_finds_every_known_endpoint_and_each_public_one():
         "result-list",
         "result-export",
         "result-detail",
+        "industry-list",
+        "result-evaluation",
+        "lead-outcomes",
     } <= names
     assert ("post", "/score/runs/{run_id}/cancel/") in PROTECTED
     assert ("delete", "/offer/{offer_id}/") in PROTECTED
@@ -339,6 +396,11 @@ def anonymous_request(client: APIClient, method: str, path: str, ids: dict):
     if method in ("post", "put", "patch") and path == "/leads/upload/":
         data = "\n".join([HEADER, "Zed Zu,CTO,Zedco,SaaS,Oslo,Bio."]).encode()
         return getattr(client, method)(path, data=data, content_type="text/csv")
+    if method in ("post", "put", "patch") and path == "/leads/outcomes/":
+        data = f"lead_id,outcome\n{ids['lead_id']},won\n".encode()
+        return getattr(client, method)(path, data=data, content_type="text/csv")
+    if method in ("put", "patch") and path == f"/leads/{ids['lead_id']}/":
+        return getattr(client, method)(path, {"outcome": "won"}, format="json")
     if method in ("post", "put", "patch"):
         # A body that would succeed with a key, so that a missing check would show as a write.
         body = (

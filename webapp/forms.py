@@ -39,8 +39,13 @@ def _lines(label: str, help_text: str, *, required: bool) -> forms.CharField:
     )
 
 
-def _as_text(items: list[str]) -> str:
-    return "\n".join(items)
+def _as_text(items: list[str | int]) -> str:
+    # Industries may be stored as LinkedIn V2 ids: shown, and saved back, as they are.
+    return "\n".join(map(str, items))
+
+
+def _industry(value: str) -> str | int:
+    return int(value) if value.isdigit() and len(value) < 10 else value
 
 
 def _messages(errors: Any) -> list[str]:
@@ -85,6 +90,10 @@ class OfferForm(forms.Form):
         for field in LIST_FIELDS:
             if field in cleaned:
                 data[field] = [line.strip() for line in cleaned[field].splitlines() if line.strip()]
+                if field.endswith("industries"):  # a line of digits is a LinkedIn V2 id
+                    data[field] = [
+                        int(v) if v.isdigit() and len(v) < 10 else v for v in data[field]
+                    ]
                 if self.fields[field].required and not data[field]:
                     self.add_error(field, "Give at least one, one per line.")
         serializer = OfferSerializer(data=data)

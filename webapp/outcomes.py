@@ -1,16 +1,12 @@
-"""The hook through which the results page shows lift and conversion per intent band.
-
-Outcomes (won, lost...) and their evaluation are being added by another change (issue 11).
-Until then no workspace has outcomes and the page shows no such table. Once merged, make
-`band_outcomes` call that evaluation and map its figures to BandOutcome: the template
-(webapp/_band_outcomes.html) and the page need no other change.
-"""
+"""Lift and conversion per intent band for the results page, from the leads' recorded outcomes
+(the evaluation of GET /results/evaluation/, without its bootstrap intervals)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoring.selectors import ResultFilters
+from scoring.evaluation import LOST, WON, band_table
+from scoring.selectors import ResultFilters, result_outcome_cells
 from workspaces.models import Workspace
 
 
@@ -26,6 +22,26 @@ class BandOutcome:
 
 
 def band_outcomes(*, workspace: Workspace, filters: ResultFilters) -> list[BandOutcome]:
-    """Return lift and conversion per intent band for the filtered results; empty while no
-    outcomes are recorded (today: always, until issue 11's outcomes are merged)."""
-    return []
+    """Return lift and conversion per intent band of the filtered results; empty unless one
+    offer is selected (scores are evaluated per offer, as by the API) and some of its leads
+    have a recorded outcome. One aggregate query."""
+    if filters.offer_id is None:
+        return []
+    cells = result_outcome_cells(workspace=workspace, filters=filters)
+    labelled = [cell for cell in cells if cell.outcome in (WON, LOST)]
+    total = sum(cell.count for cell in labelled)
+    if not total:
+        return []
+    positives = sum(cell.count for cell in labelled if cell.outcome == WON)
+    rows = band_table(cells, lambda cell: cell.intent, positives / total, positives)
+    return [
+        BandOutcome(
+            band=row["intent"],
+            leads=row["labelled"],
+            converted=row["converted"],
+            conversion=row["conversion_rate"] or 0.0,
+            lift=row["lift"] or 0.0,
+        )
+        for row in rows
+        if row["labelled"]
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -57,19 +57,37 @@ class HeaderPagination(BasePagination):
         page is found by primary key first, and only its rows are then read in full: deep
         pages no longer join every skipped row.
         """
-        self.request = request
-        self.page = _positive_int(request, "page", 1, None)
-        self.page_size = _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        self.count = (count or queryset.count)()
-        offset = (self.page - 1) * self.page_size
-        if offset >= self.count:
+        ids = self.page_ids(queryset, request, count=count)
+        if not ids:
             return []
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + self.page_size])
         rows = queryset.model._default_manager.filter(pk__in=ids)
         if queryset.query.select_related:
             rows = rows.select_related(*_select_related(queryset))
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]
+
+    def page_ids(
+        self, queryset: QuerySet, request: Request, *, count: Callable[[], int] | None = None
+    ) -> list:
+        """Return the primary keys of the requested page, in the queryset's order."""
+        offset = self._read_page(request)
+        self.count = (count or queryset.count)()
+        if offset >= self.count:
+            return []
+        return list(queryset.values_list("pk", flat=True)[offset : offset + self.page_size])
+
+    def paginate_sequence(self, items: Sequence[Any], request: Request) -> list:
+        """Return the requested page of an in-memory sequence (a fixed taxonomy, say)."""
+        offset = self._read_page(request)
+        self.count = len(items)
+        return list(items[offset : offset + self.page_size])
+
+    def _read_page(self, request: Request) -> int:
+        """Read ?page and ?page_size (400 when invalid) and return the page's offset."""
+        self.request = request
+        self.page = _positive_int(request, "page", 1, None)
+        self.page_size = _positive_int(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        return (self.page - 1) * self.page_size
 
     def _link(self, page: int, rel: str) -> str:
         url = self.request.build_absolute_uri()
@@ -117,3 +135,8 @@ PAGINATION_PARAMETERS = [
         description="How many items there are across all pages.",
     ),
 ]
+
+
+def wants_page(request: Request) -> bool:
+    """Tell whether the request names a page or a page size (sent empty, they count as absent)."""
+    return bool(request.query_params.get("page") or request.query_params.get("page_size"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,11 +16,13 @@ ENDPOINTS = {
     "upload_leads": "POST /leads/upload/",
     "uploads": "GET /leads/uploads/",
     "leads": "GET /leads/",
+    "record_outcomes": "POST /leads/outcomes/",
     "score": "POST /score/",
     "runs": "GET /score/runs/",
     "cancel_run": "POST /score/runs/{id}/cancel/",
     "results": "GET /results/",
     "export": "GET /results/export/",
+    "evaluation": "GET /results/evaluation/",
     "health": "GET /healthz/",
 }
 
@@ -45,6 +47,19 @@ class IndexView(APIView):
                 },
             )
         },
+        examples=[
+            OpenApiExample(
+                "Index",
+                value={
+                    "service": "leadscoring",
+                    "docs": "http://127.0.0.1:8000/api/docs/",
+                    "schema": "http://127.0.0.1:8000/api/schema/",
+                    "auth": "Authorization: Api-Key <key>",
+                    "endpoints": ENDPOINTS,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -76,6 +91,14 @@ class HealthView(APIView):
                 {"status": serializers.CharField(), "database": serializers.CharField()},
             ),
         },
+        examples=[
+            OpenApiExample("Healthy", value={"status": "ok", "database": "ok"}, status_codes=[200]),
+            OpenApiExample(
+                "Database down",
+                value={"status": "unavailable", "database": "unreachable"},
+                status_codes=[503],
+            ),
+        ],
     )
     def get(self, request: Request) -> Response:
         try:

@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.facts import LeadFacts, OfferFacts
+from scoring.industries import offer_industry_name
 from scoring.ratelimit import RateLimiter, RateLimitUnavailable, get_llm_rate_limiter
 
 if TYPE_CHECKING:
@@ -472,8 +473,9 @@ def offer_payload(offer: OfferFacts) -> dict[str, Any]:
         "name": offer.name,
         "value_props": list(offer.value_props),
         "ideal_use_cases": list(offer.ideal_use_cases),
-        "icp_industries": list(offer.icp_industries),
-        "adjacent_industries": list(offer.adjacent_industries),
+        # An offer may name industries by LinkedIn V2 id; the model reads their names.
+        "icp_industries": [offer_industry_name(name) for name in offer.icp_industries],
+        "adjacent_industries": [offer_industry_name(name) for name in offer.adjacent_industries],
     }
 
 

@@ -321,6 +321,7 @@ def check_reader(layout: Layout, rows: list[list[str]], data: bytes) -> LeadCsvR
                 "line": want.line,
                 **want.values,
                 "dedupe_key": dedupe_key(want.values["name"], want.values["company"]),
+                "outcome": "",
             }
         else:
             assert isinstance(item, RowError), (want, item)

@@ -75,6 +75,8 @@ def lead_body(lead: Lead) -> dict:
         "location": lead.location,
         "linkedin_bio": lead.linkedin_bio,
         "created_at": timestamp(lead.created_at),
+        "outcome": lead.outcome or None,
+        "outcome_at": timestamp(lead.outcome_at) if lead.outcome_at else None,
     }
 
 
@@ -382,6 +384,21 @@ STRUCTURAL = {
         "name name, role, company, industry, location, linkedin_bio (any order and case); "
         "found: 'name', 'company'.",
     ),
+    "malformed-quote-in-header": (
+        csv_bytes('name,"role"x,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting: ',' expected after '\"'. Quote a column "
+        'name whole ("role") or not at all.',
+    ),
+    "unterminated-quote-in-header": (
+        csv_bytes('name,"role,company,industry,location,linkedin_bio', AVA),
+        "The header (line 1) has malformed quoting: unexpected end of data. Quote a column "
+        'name whole ("role") or not at all.',
+    ),
+    "malformed-quote-in-header-after-sep-line": (
+        csv_bytes("sep=;", 'name;"role"x;company;industry;location;linkedin_bio', AVA),
+        "The header (line 2) has malformed quoting: ';' expected after '\"'. Quote a column "
+        'name whole ("role") or not at all.',
+    ),
     "unterminated-quote-after-many-rows": (
         csv_bytes(HEADER, *[person(i) for i in range(2500)], 'Zed,CTO,Acme,SaaS,Austin,"Bio', BEN),
         "Unterminated quoted field starting on line 2502: a '\"' is never closed.",
@@ -408,6 +425,101 @@ def test_upload_without_a_file_field_answers_400_naming_file(api):
 
     assert response.status_code == 400
     assert response.json() == error_body("required", "Send the CSV as the multipart field 'file'.")
+
+
+@pytest.mark.parametrize("field", ["file", "leadsFile", "csv", "leads", "upload[]"])
+def test_upload_accepts_the_one_file_part_whatever_its_field_name(api, field):
+    file = SimpleUploadedFile("leads.csv", csv_bytes(HEADER, AVA, BEN), content_type="text/csv")
+
+    response = api.post(UPLOAD_URL, {field: file, "note": "a text field"}, format="multipart")
+
+    assert response.status_code == 201
+    upload = Upload.objects.get()
+    assert response.json() == upload_body(upload, rows_total=2, created=2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        (["file", "csv"], "'file', 'csv'"),
+        (["file", "file"], "'file', 'file'"),
+        (["leads", "leadsFile", "csv"], "'leads', 'leadsFile', 'csv'"),
+    ],
+)
+def test_upload_of_several_file_parts_answers_400_naming_them(api, fields, named):
+    parts: dict[str, list] = {}
+    for field in fields:
+        parts.setdefault(field, []).append(
+            SimpleUploadedFile("leads.csv", csv_bytes(HEADER, AVA), content_type="text/csv")
+        )
+
+    response = api.post(UPLOAD_URL, parts, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == error_body(
+        "multiple_files",
+        f"Send one CSV file per upload; this request has {len(fields)} file parts: {named}.",
+    )
+    assert_nothing_written()
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        HEADER,
+        HEADER.upper(),
+        " Name , Role ,Company,Industry,Location,LinkedIn Bio",
+        "\ufeff" + HEADER,
+    ],
+    ids=["same", "upper-case", "spaced", "with-bom"],
+)
+def test_upload_skips_data_rows_repeating_the_header(api, small_batches, repeat):
+    response = post_file(api, csv_bytes(HEADER, AVA, repeat, BEN, repeat, CARA))
+
+    assert response.status_code == 201
+    upload = Upload.objects.get()
+    assert response.json() == upload_body(
+        upload,
+        rows_total=5,
+        created=3,
+        rejected=2,
+        errors=[
+            {"line": 3, "field": None, "message": "Repeats the header line: skipped."},
+            {"line": 5, "field": None, "message": "Repeats the header line: skipped."},
+        ],
+        warnings=[
+            "The header line is repeated as a data row on line(s) 3, 5 (files joined "
+            "together?): skipped, and counted as rejected."
+        ],
+    )
+    assert sorted(Lead.objects.values_list("name", flat=True)) == [
+        "Ava Patel",
+        "Ben Ode",
+        "Cara Lin",
+    ]
+
+
+def test_upload_keeps_a_lead_named_like_a_column(api):
+    lead = "name,role,company,Other,Austin,Not a header: only the first three match."
+
+    response = post_file(api, csv_bytes(HEADER, lead))
+
+    assert response.status_code == 201
+    assert response.json()["created"] == 1
+
+
+def test_upload_counts_more_than_20_header_repeats_in_one_warning(api):
+    rows = [line for i in range(25) for line in (person(i), HEADER)]
+
+    response = post_file(api, csv_bytes(HEADER, *rows))
+
+    body = response.json()
+    assert (body["rows_total"], body["created"], body["rejected"]) == (50, 25, 25)
+    shown = ", ".join(str(3 + 2 * i) for i in range(20))
+    assert body["warnings"] == [
+        f"The header line is repeated as a data row on line(s) {shown} and 5 more (files "
+        "joined together?): skipped, and counted as rejected."
+    ]
 
 
 def test_upload_of_an_empty_body_or_empty_file_answers_400_naming_file(api):
@@ -573,6 +685,8 @@ def test_a_lead_is_shown_with_every_field(api):
         "location": "Austin, TX",
         "linkedin_bio": "Scaling outbound.",
         "created_at": timestamp(lead.created_at),
+        "outcome": None,
+        "outcome_at": None,
     }
 
 

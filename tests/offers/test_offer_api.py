@@ -29,6 +29,8 @@ def test_create_offer_with_the_spec_body_answers_201_with_the_stored_offer(api, 
         **SPEC_OFFER,
         "icp_industries": [],
         "adjacent_industries": [],
+        "high_intent_score": None,
+        "medium_intent_score": None,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -52,6 +54,43 @@ def test_create_offer_trims_items_and_accepts_an_explicit_icp(api):
     assert response.json()["name"] == "Outreach"
     assert response.json()["value_props"] == ["fast"]
     assert response.json()["adjacent_industries"] == ["IT Services"]
+
+
+def test_an_offer_may_name_its_industries_by_linkedin_v2_id_or_by_name(api):
+    response = api.post(
+        "/offer/",
+        {
+            **SPEC_OFFER,
+            "icp_industries": [4, "Hospitals and Health Care", " 41 "],
+            "adjacent_industries": [96, "Widget makers"],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["icp_industries"] == [4, "Hospitals and Health Care", 41]
+    assert response.json()["adjacent_industries"] == [96, "Widget makers"]
+    assert Offer.objects.get().icp_industries == ["4", "Hospitals and Health Care", "41"]
+
+
+@pytest.mark.parametrize(
+    ("industries", "attr", "code"),
+    [
+        ([99999], "icp_industries.0", "unknown_industry"),
+        (["SaaS", "2"], "icp_industries.1", "unknown_industry"),
+        ([0], "icp_industries.0", "unknown_industry"),
+        ([True], "icp_industries.0", "invalid"),
+        ([4.5], "icp_industries.0", "invalid"),
+        ([{"id": 4}], "icp_industries.0", "invalid"),
+        (["x" * 101], "icp_industries.0", "max_length"),
+    ],
+)
+def test_an_unknown_industry_id_or_a_non_name_answers_400(api, industries, attr, code):
+    response = api.post("/offer/", {**SPEC_OFFER, "icp_industries": industries}, format="json")
+
+    assert response.status_code == 400
+    assert errors_of(response) == [(attr, code)]
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,12 @@ import redis
 from django.db import connections
 from django.db.models import Max, Sum
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from scoring import services
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringChunk, ScoringRun
 from scoring.rules import RULES_VERSION
+from tests.clients import APIClient
 from tests.factories import LeadFactory
 from tests.scoring import slow_classifier
 from tests.scoring.workers import (
@@ -115,6 +115,8 @@ def run_body(run_id: int, offer, body: dict, **expected: object) -> dict:
         "model": HeuristicClassifier.model,
         "prompt_version": HeuristicClassifier.prompt_version,
         "rules_version": RULES_VERSION,
+        "high_intent_score": 70,
+        "medium_intent_score": 40,
         "total": 0,
         "scored": 0,
         "cached": 0,

@@ -49,7 +49,9 @@ def as_row(item: dict) -> list[object]:
         "industry_points": item["breakdown"]["industry"],
         "completeness_points": item["breakdown"]["completeness"],
     }
-    row: list[object] = [str(values[column]) for column in EXPORT_COLUMNS]
+    row: list[object] = [
+        "" if values[column] is None else str(values[column]) for column in EXPORT_COLUMNS
+    ]
     row[SCORED_AT] = datetime.fromisoformat(item["scored_at"])
     return row
 

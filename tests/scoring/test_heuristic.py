@@ -66,7 +66,7 @@ def classify(lead: LeadFacts, offer: OfferFacts = OFFER) -> Classification:
             Intent.MEDIUM,
         ),
         ({"role": "Engineering Manager"}, Intent.MEDIUM),
-        ({"role": "Engineering Manager", "industry": "Software"}, Intent.LOW),
+        ({"role": "Engineering Manager", "industry": "IT Services"}, Intent.LOW),
         (
             {"role": "Software Engineer", "linkedin_bio": "Scaling our data platform."},
             Intent.MEDIUM,

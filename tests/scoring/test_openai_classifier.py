@@ -27,6 +27,7 @@ from scoring.classifiers.openai import (
     SYSTEM_PROMPT,
     USER_PREAMBLE,
     OpenAIClassifier,
+    offer_payload,
     trim_reasoning,
 )
 from scoring.facts import LeadFacts, OfferFacts
@@ -756,3 +757,12 @@ def test_settings_configure_the_classifier(settings, httpserver):
     assert {result.model for result in results} == {"gpt-settings"}
     assert requests(httpserver)[0].headers["Authorization"] == "Bearer sk-from-settings"
     assert len(requests(httpserver)) == 2
+
+
+def test_the_model_reads_industries_named_by_v2_id_by_their_names():
+    offer = replace(OFFER, icp_industries=("4", "Widget makers"), adjacent_industries=("96",))
+
+    payload = offer_payload(offer)
+
+    assert payload["icp_industries"] == ["Software Development", "Widget makers"]
+    assert payload["adjacent_industries"] == ["IT Services and IT Consulting"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from leads.models import Lead, Upload
 from offers.models import Offer
@@ -37,7 +38,7 @@ PEOPLE = [
         "Ben Ortiz",
         "Marketing Manager",
         "Brightline",
-        "Computer Software",
+        "IT Services",
         "Dublin",
         "Runs campaigns.",
     ),
@@ -53,7 +54,7 @@ ITEM_KEYS = {
     "id", "lead_id", "offer_id", "run_id", "upload_id", "name", "role", "company", "industry",
     "location", "intent", "score", "rule_score", "breakdown", "ai_intent", "ai_points",
     "ai_provider", "ai_model", "ai_status", "reasoning", "rules_version", "prompt_version",
-    "inputs_hash", "scored_at",
+    "inputs_hash", "scored_at", "outcome", "outcome_at",
 }  # fmt: skip
 
 
@@ -140,13 +141,16 @@ def test_a_result_shows_the_lead_its_scores_evidence_and_provenance(api, scored)
         "ai_status": "ok",
         "reasoning": (
             "Role 'VP Sales' is a decision maker (+20); industry 'SaaS' matches the ICP "
-            "'B2B SaaS mid-market' (+20); all fields present (+10). AI (heuristic): High. "
+            "'B2B SaaS mid-market': Software Development (+20); all fields present (+10). "
+            "AI (heuristic): High. "
             f"{ai_words}"
         ),
         "rules_version": RULES_VERSION,
         "prompt_version": HeuristicClassifier.prompt_version,
         "inputs_hash": inputs_hash(offer_facts(scored.offer), facts),
         "scored_at": item["scored_at"],
+        "outcome": None,
+        "outcome_at": None,
     }
     assert datetime.fromisoformat(item["scored_at"]) == result.scored_at
 
@@ -445,3 +449,64 @@ def test_pages_hold_the_right_rows_in_order(api, workspace, settings):
     ]
 
     assert pages == [everything[0:3], everything[3:6], everything[6:7], []]
+
+
+def test_without_page_parameters_every_result_comes_as_one_streamed_array(api, workspace, settings):
+    upload = UploadFactory(workspace=workspace)
+    LeadFactory.create_batch(260, upload=upload)
+    score(api, offer_id=OfferFactory(workspace=workspace).id)
+
+    response = api.get("/results/")
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/json"
+    assert response["X-Total-Count"] == "260"
+    assert "Link" not in response
+    items = response.json()
+    assert len(items) == 260
+    assert [item["id"] for item in items] == list(
+        ScoreResult.objects.order_by("-score", "id").values_list("id", flat=True)
+    )
+    assert items[:100] == api.get("/results/", {"page": 1}).json()
+
+
+@pytest.mark.parametrize("params", [{"page": ""}, {"page_size": ""}, {"page": "", "page_size": ""}])
+def test_empty_page_parameters_count_as_absent(api, scored, params):
+    response = api.get("/results/", params)
+
+    assert response.streaming
+    assert names(response) == ["Ava", "Dan", "Ben", "Cara", "Eve"]
+
+
+def test_the_streamed_array_is_byte_for_byte_what_the_json_renderer_writes(api, scored):
+    make_lead(
+        scored.upload, 'Zoë "Z" Øst', "CEO", "Ünïcode\\Inc\u2028\u2029", "SaaS", "Oslo", "Bio\nline"
+    )
+    score(api, offer_id=scored.offer.id)
+
+    response = api.get("/results/")
+
+    assert response.streamed_body == JSONRenderer().render(response.json())
+
+
+def test_filters_apply_to_the_streamed_array(api, scored):
+    response = api.get("/results/", {"intent": "medium", "ordering": "name"})
+
+    assert names(response) == ["Ben", "Dan"]
+    assert response["X-Total-Count"] == "2"
+
+
+def test_a_streamed_empty_list_is_an_empty_array(api, workspace):
+    response = api.get("/results/")
+
+    assert response.streamed_body == b"[]"
+    assert response["X-Total-Count"] == "0"
+
+
+def test_a_page_holds_the_same_items_as_the_streamed_array(api, scored):
+    everything = api.get("/results/").json()
+
+    pages = [api.get("/results/", {"page_size": 2, "page": n}).json() for n in (1, 2, 3)]
+
+    assert [item for page in pages for item in page] == everything

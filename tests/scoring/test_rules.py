@@ -1,4 +1,7 @@
-"""The rule layer: role relevance, industry fit, completeness, reasons and purity."""
+"""The rule layer: points, completeness, reasons and purity.
+
+Titles are specified in test_roles.py, industries in test_industries.py.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +17,7 @@ from scoring.rules import (
     INDUSTRY_POINTS,
     ROLE_POINTS,
     RULES_VERSION,
-    Icp,
-    IndustryMatch,
-    RoleMatch,
-    canonical_industry,
-    classify_role,
     icp_for_offer,
-    industry_fit,
     is_complete,
     score_lead,
 )
@@ -54,419 +51,6 @@ def make_lead(**fields: str) -> LeadFacts:
 
 SAAS_ICP = icp_for_offer(make_offer("B2B SaaS mid-market"))
 
-ROLE_CASES = [
-    # C-suite, written every way.
-    ("CEO", DM),
-    ("ceo", DM),
-    ("  CEO  ", DM),
-    ("CTO", DM),
-    ("CFO", DM),
-    ("COO", DM),
-    ("CMO", DM),
-    ("CRO", DM),
-    ("CIO", DM),
-    ("CPO", DM),
-    ("CISO", DM),
-    ("CDO", DM),
-    ("C.E.O.", DM),
-    ("Chief Executive Officer", DM),
-    ("Chief Revenue Officer", DM),
-    ("Chief People Officer", DM),
-    ("Co-CEO", DM),
-    ("Interim CFO", DM),
-    ("Fractional CMO", DM),
-    # Founders, owners, presidents, partners.
-    ("Founder", DM),
-    ("Co-founder", DM),
-    ("Cofounder & CTO", DM),
-    ("CEO & Founder", DM),
-    ("CTO / Co-founder", DM),
-    ("Owner", DM),
-    ("Small Business Owner", DM),
-    ("President", DM),
-    ("Partner", DM),
-    ("Managing Partner", DM),
-    ("Board Member", DM),
-    ("Member of the Board of Directors", DM),
-    ("Chairman", DM),
-    ("Founder @ Stealth | ex-Google", DM),
-    # VPs, heads, directors, general managers.
-    ("VP Sales", DM),
-    ("VP, Sales", DM),
-    ("V.P. Marketing", DM),
-    ("SVP Engineering", DM),
-    ("EVP, Operations", DM),
-    ("AVP Finance", DM),
-    ("Vice President of Sales", DM),
-    ("Vice-President, Customer Success", DM),
-    ("Head of Sales", DM),
-    ("Head of Growth | SaaS", DM),
-    ("Global Head of Partnerships", DM),
-    ("Head of the Sales team", DM),
-    ("Director", DM),
-    ("Sales Director - EMEA", DM),
-    ("Director of Engineering", DM),
-    ("Managing Director", DM),
-    ("Senior Director, Product", DM),
-    ("Executive Director", DM),
-    ("Dir. of Marketing", DM),
-    ("General Manager", DM),
-    ("GM, North America", DM),
-    ("VP and General Manager", DM),
-    ("SALES DIRECTOR", DM),
-    ("vp   sales", DM),
-    # Influencers: managers, leads, senior, staff and principal individual contributors.
-    ("Sales Manager", INF),
-    ("Marketing Mgr", INF),
-    ("Engineering Manager", INF),
-    ("Office Manager for the Founder", INF),
-    ("Partner Manager", INF),
-    ("Team Lead", INF),
-    ("Tech Lead", INF),
-    ("Growth Lead", INF),
-    ("Lead Engineer", INF),
-    ("Senior Software Engineer", INF),
-    ("Sr. Engineer", INF),
-    ("Sr Data Analyst", INF),
-    ("Staff Engineer", INF),
-    ("Principal Consultant", INF),
-    ("Senior Account Executive", INF),
-    ("Solutions Architect", INF),
-    ("Product Owner", INF),
-    ("Chief of Staff to the CEO", INF),
-    ("Assistant Director", INF),
-    ("Associate Director of Sales", INF),
-    # Nobody with a buying role.
-    ("Intern", NONE),
-    ("Marketing Intern", NONE),
-    ("Student", NONE),
-    ("MBA Student", NONE),
-    ("Management Trainee", NONE),
-    ("Assistant", NONE),
-    ("Assistant to the CEO", NONE),
-    ("Executive Assistant to the CFO", NONE),
-    ("EA to the CEO & Founder", NONE),
-    ("Assistant to the VP/GM", NONE),
-    ("Advisor to startups & Founder of Acme", DM),
-    ("CEO Assistant", NONE),
-    ("Assistant Manager", NONE),
-    ("Associate Product Manager", NONE),
-    ("Junior Manager", NONE),
-    ("Sales Coordinator", NONE),
-    ("Sales Representative", NONE),
-    ("Junior Developer", NONE),
-    ("Software Engineer", NONE),
-    ("Account Executive", NONE),
-    ("Lead Generation Specialist", NONE),
-    ("Leadership Coach", NONE),
-    ("Doctor", NONE),
-    ("Founder's Associate", NONE),
-    ("Former CEO", NONE),
-    ("Ex-CEO", NONE),
-    ("Former VP/GM", NONE),
-    ("CEO (former)", NONE),
-    ("Former CEO, now Advisor", NONE),
-    ("Aspiring Product Manager", NONE),
-    ("Retired CEO", NONE),
-    ("CFO (retired)", NONE),
-    ("Unemployed", NONE),
-    ("Open to work", NONE),
-    ("Looking for new opportunities", NONE),
-    ("Sales leader | Open to work", NONE),
-    ("", NONE),
-    ("   ", NONE),
-    ("???", NONE),
-    # French.
-    ("Directeur Général", DM),
-    ("PDG", DM),
-    ("Président", DM),
-    ("Fondateur", DM),
-    ("Cofondatrice & CEO", DM),
-    ("Gérant", DM),
-    ("Associé", DM),
-    ("Directrice Marketing", DM),
-    ("Chef d'entreprise", DM),
-    ("Responsable marketing", INF),
-    ("Chef de projet", INF),
-    ("Directeur adjoint", INF),
-    ("Stagiaire", NONE),
-    ("Assistante de direction", NONE),
-    ("Ancien directeur commercial", NONE),
-    # German.
-    ("Geschäftsführer", DM),
-    ("Geschaeftsfuehrerin", DM),
-    ("Vorstand", DM),
-    ("Inhaber", DM),
-    ("Gründer", DM),
-    ("Leiter Vertrieb", DM),
-    ("Abteilungsleiter", DM),
-    ("Bereichsleiterin Marketing", DM),
-    ("Teamleiter", INF),
-    ("Projektleiter", INF),
-    ("Werkstudent", NONE),
-    ("Praktikantin", NONE),
-    ("Assistentin der Geschäftsführung", NONE),
-    # "Staff" is a senior grade on technical ladders only, and a grade qualifies what follows.
-    ("Staff Accountant", NONE),
-    ("Senior Staff Accountant", INF),
-    ("Staff Nurse", NONE),
-    ("Staff Data Scientist", INF),
-    ("Wait Staff", NONE),
-    ("Founding Engineer", INF),
-    ("Founding Partner", DM),
-    ("Managing Consultant", INF),
-    ("Chief Architect", DM),
-    ("VPE", DM),
-    # Spanish.
-    ("Director de Ventas", DM),
-    ("Director General", DM),
-    ("Fundador", DM),
-    ("Dueño", DM),
-    ("CEO y Fundadora", DM),
-    ("Gerente General", DM),
-    ("Gerente de Marketing", INF),
-    ("Jefe de Ventas", INF),
-    ("Coordinador de Ventas", NONE),
-    ("Becario", NONE),
-    ("Pasante", NONE),
-    ("Asistente del Director", NONE),
-    ("Asistente del Director y Fundador", NONE),
-    # Portuguese.
-    ("Diretor", DM),
-    ("Diretora Comercial", DM),
-    ("Sócio", DM),
-    ("Sócio-Fundador", DM),
-    ("Gerente", INF),
-    ("Analista Sênior", INF),
-    ("Coordenador", NONE),
-    ("Estagiário", NONE),
-    ("Analista Júnior", NONE),
-]
-
-
-def test_role_table_covers_at_least_a_hundred_titles():
-    assert len(ROLE_CASES) >= 100
-
-
-@pytest.mark.parametrize(("title", "level"), ROLE_CASES)
-def test_classify_role_reads_the_title_structure(title, level):
-    assert classify_role(title).level == level
-
-
-@pytest.mark.parametrize(
-    ("title", "evidence"),
-    [
-        ("VP Sales", "VP"),
-        ("Head of Growth", "Head of"),
-        ("Assistant to the CEO", "Assistant"),
-        ("Chief Revenue Officer", "Chief Revenue Officer"),
-        ("Assistant Director", "Assistant Director"),
-        ("Sr. Engineer", "Sr. Engineer"),
-        ("Former CEO", "Former"),
-        ("Ex-CEO", "Ex"),
-        ("Marketing Intern", "Intern"),
-        ("CEO | Open to work", "Open to work"),
-        ("Geschäftsführer", "Geschäftsführer"),
-        ("Directeur Général", "Directeur Général"),
-        ("", ""),
-    ],
-)
-def test_classify_role_names_the_deciding_words(title, evidence):
-    assert classify_role(title).evidence == evidence
-
-
-@pytest.mark.parametrize(
-    "title",
-    ["Doctor", "Director of Doctors", "Actor", "Procurement Specialist", "Directory Editor"],
-)
-def test_c_suite_abbreviations_never_match_inside_other_words(title):
-    assert classify_role(title) != RoleMatch(DM, "CTO")
-
-
-def test_classify_role_is_cached():
-    classify_role.cache_clear()
-    classify_role("VP Sales")
-    classify_role("VP Sales")
-
-    assert classify_role.cache_info().hits == 1
-
-
-INDUSTRY_CASES = [
-    # Exact: the use case's industry, through synonyms, case, plurals, "&"/"and".
-    ("B2B SaaS mid-market", "SaaS", "exact"),
-    ("B2B SaaS mid-market", "saas", "exact"),
-    ("B2B SaaS mid-market", "Software as a Service", "exact"),
-    ("B2B SaaS mid-market", "software-as-a-service", "exact"),
-    ("B2B SaaS mid-market", "Healthcare SaaS", "exact"),
-    ("Software as a Service companies", "SaaS", "exact"),
-    ("Hospitals and clinics", "Hospital & Health Care", "exact"),
-    ("Hospitals and clinics", "HOSPITAL_HEALTH_CARE", "exact"),
-    ("Healthcare providers", "Health Care", "exact"),
-    ("Healthcare providers", "hospitals", "exact"),
-    ("Healthcare providers", "Medical Practice", "exact"),
-    ("IT services firms", "Information Technology & Services", "exact"),
-    ("IT services firms", "Information Technology and Services", "exact"),
-    ("IT services firms", "IT Services and IT Consulting", "exact"),
-    ("IT services firms", "IT", "exact"),
-    ("E-commerce brands", "ecommerce", "exact"),
-    ("E-commerce brands", "E-Commerce", "exact"),
-    ("E-commerce brands", "Online Retail", "exact"),
-    ("Fintech startups", "Financial Technology", "exact"),
-    ("Fintech startups", "Payments", "exact"),
-    ("Regional banks", "Banking", "exact"),
-    ("Regional banks", "Banks", "exact"),
-    ("Marketing agencies", "Marketing & Advertising", "exact"),
-    ("Marketing agencies", "Email marketing", "exact"),
-    ("Logistics companies", "Logistics and Supply Chain", "exact"),
-    ("Universities", "Higher Education", "exact"),
-    ("Real estate brokers", "Commercial Real Estate", "exact"),
-    ("Staffing agencies", "Staffing and Recruiting", "exact"),
-    ("Computer software vendors", "Software Development", "exact"),
-    ("Consumer goods brands", "CPG", "exact"),
-    ("Heads of Finance at banks", "Banking", "exact"),
-    ("Marketing teams at SaaS companies", "SaaS", "exact"),
-    ("CTOs at fintech startups", "Fintech", "exact"),
-    # Adjacent: the vocabulary's neighbours of the use case's industry.
-    ("B2B SaaS mid-market", "Software", "adjacent"),
-    ("B2B SaaS mid-market", "Computer Software", "adjacent"),
-    ("B2B SaaS mid-market", "Cloud Computing", "adjacent"),
-    ("B2B SaaS mid-market", "IT Services", "adjacent"),
-    ("B2B SaaS mid-market", "Internet", "adjacent"),
-    ("Hospitals and clinics", "Pharmaceuticals", "adjacent"),
-    ("Hospitals and clinics", "Biotech", "adjacent"),
-    ("Hospitals and clinics", "Medical Devices", "adjacent"),
-    ("Hospitals and clinics", "Digital Health", "adjacent"),
-    ("E-commerce brands", "Retail", "adjacent"),
-    ("E-commerce brands", "Consumer Goods", "adjacent"),
-    ("E-commerce brands", "Online marketplaces", "adjacent"),
-    ("Fintech startups", "Banking", "adjacent"),
-    ("Fintech startups", "Financial Services", "adjacent"),
-    ("Fintech startups", "Insurance", "adjacent"),
-    ("Software vendors", "SaaS", "adjacent"),
-    ("Retailers", "E-commerce", "adjacent"),
-    # LinkedIn's 2022 names: a maker filed under its product is a manufacturer too.
-    ("Manufacturing companies", "Food and Beverage Manufacturing", "exact"),
-    ("Manufacturing companies", "Semiconductor Manufacturing", "exact"),
-    ("Manufacturing companies", "Pharmaceutical Manufacturing", "exact"),
-    ("Industrial manufacturers", "Furniture Manufacturer", "exact"),
-    ("Pharma companies", "Pharmaceutical Manufacturing", "exact"),
-    ("Pharma companies", "Textile Manufacturing", "none"),
-    ("Manufacturing companies", "Railroad Manufacture", "exact"),
-    ("Manufacturing companies", "Furniture", "exact"),
-    ("Banks and credit unions", "Savings Institutions", "exact"),
-    ("Management consultancies", "Strategic Management Services", "exact"),
-    ("Online retailers", "E-Commerce", "exact"),
-    ("Gyms and fitness studios", "Health, Wellness & Fitness", "exact"),
-    ("Dentists", "Hospital & Health Care", "exact"),
-    ("Manufacturers", "Machinery", "exact"),
-    ("Digital agencies", "Marketing and Advertising", "exact"),
-    # None: other industries, substrings, functions and blanks.
-    ("B2B SaaS mid-market", "Retail", "none"),
-    ("B2B SaaS mid-market", "Food & Beverages", "none"),
-    ("B2B SaaS mid-market", "", "none"),
-    ("B2B SaaS mid-market", "   ", "none"),
-    ("B2B SaaS mid-market", "Saasy Snacks", "none"),
-    ("AI startups", "Retail", "none"),
-    ("AI startups", "Email marketing", "none"),
-    ("AI startups", "Artificial Intelligence", "exact"),
-    ("Hospitals and clinics", "Banking", "none"),
-    ("Fintech startups", "Hospital & Health Care", "none"),
-    ("Marketing teams at SaaS companies", "Marketing & Advertising", "none"),
-    ("Mid-market enterprise teams", "SaaS", "none"),
-    ("Companies that want more meetings", "Software", "none"),
-    ("B2B SaaS mid-market", "Widgets", "none"),
-]
-
-
-def test_industry_table_covers_at_least_sixty_pairs():
-    assert len(INDUSTRY_CASES) >= 60
-
-
-@pytest.mark.parametrize(("use_case", "industry", "level"), INDUSTRY_CASES)
-def test_industry_fit_follows_the_use_cases(use_case, industry, level):
-    icp = icp_for_offer(make_offer(use_case))
-
-    assert industry_fit(industry, icp).level == level
-
-
-@pytest.mark.parametrize(
-    ("text", "canonical"),
-    [
-        ("SaaS", "saas"),
-        ("Software as a Service", "saas"),
-        ("Computer Software", "software"),
-        ("Hospital & Health Care", "healthcare"),
-        ("Health Care", "healthcare"),
-        ("Healthcare", "healthcare"),
-        ("Banking & Financial Services", "financial_services"),
-        ("Internet of Things", "iot"),
-        ("Retail", "retail"),
-        ("Retail Apparel and Fashion", "apparel"),
-        ("Email marketing", "marketing_advertising"),
-        ("AI", "ai"),
-        ("Widgets", None),
-        ("Trail running", None),
-        ("", None),
-    ],
-)
-def test_canonical_industry_takes_the_longest_synonym_on_word_boundaries(text, canonical):
-    assert canonical_industry(text) == canonical
-
-
-def test_use_cases_naming_no_industry_give_an_empty_icp():
-    icp = icp_for_offer(make_offer("Mid-market enterprise teams", "B2B companies"))
-
-    assert icp == Icp(exact=frozenset(), adjacent=frozenset(), label="")
-
-
-def test_icp_label_quotes_the_use_cases_that_name_an_industry():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", "Teams that book meetings"))
-
-    assert icp.label == "B2B SaaS mid-market"
-
-
-def test_icp_industries_take_precedence_over_use_cases():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", icp=("Hospital & Health Care",)))
-
-    assert industry_fit("Healthcare", icp) == IndustryMatch("exact", "healthcare")
-    assert industry_fit("SaaS", icp).level == "none"
-    assert industry_fit("Pharmaceuticals", icp).level == "adjacent"
-    assert icp.label == "Hospital & Health Care"
-
-
-def test_adjacent_industries_take_precedence_over_the_vocabulary():
-    icp = icp_for_offer(make_offer("B2B SaaS mid-market", adjacent=("Retail",)))
-
-    assert industry_fit("SaaS", icp).level == "exact"
-    assert industry_fit("Retail", icp).level == "adjacent"
-    assert industry_fit("Software", icp).level == "none"
-
-
-def test_unknown_icp_industries_match_by_normalised_text():
-    icp = icp_for_offer(make_offer(icp=("Widget makers",), adjacent=("Gadget shops",)))
-
-    assert industry_fit("widget-makers", icp) == IndustryMatch("exact", "widget maker")
-    assert industry_fit("Gadget Shop", icp).level == "adjacent"
-    assert industry_fit("Widgets", icp).level == "none"
-
-
-@pytest.mark.parametrize(
-    ("first", "second"),
-    [
-        ("SaaS", "Software"),
-        ("Hospital & Health Care", "Pharmaceuticals"),
-        ("E-commerce", "Retail"),
-        ("Fintech", "Banking"),
-        ("Fintech", "Insurance"),
-        ("Oil & Energy", "Utilities"),
-    ],
-)
-def test_adjacency_is_symmetric(first, second):
-    forward = industry_fit(second, icp_for_offer(make_offer(icp=(first,))))
-    backward = industry_fit(first, icp_for_offer(make_offer(icp=(second,))))
-
-    assert (forward.level, backward.level) == ("adjacent", "adjacent")
-
 
 @pytest.mark.parametrize(
     ("fields", "complete"),
@@ -492,16 +76,18 @@ def test_is_complete_needs_all_six_fields_non_blank(fields, complete):
             {"role": 20, "industry": 20, "completeness": 10},
             (
                 "Role 'VP Sales' is a decision maker (+20)",
-                "industry 'SaaS' matches the ICP 'B2B SaaS mid-market' (+20)",
+                "industry 'SaaS' matches the ICP 'B2B SaaS mid-market': Software Development (+20)",
                 "all fields present (+10)",
             ),
         ),
         (
-            {"role": "Sales Manager", "industry": "Software", "location": "", "linkedin_bio": ""},
+            {"role": "Sales Manager", "industry": "IT", "location": "", "linkedin_bio": ""},
             {"role": 10, "industry": 10, "completeness": 0},
             (
                 "Role 'Sales Manager' is an influencer (+10)",
-                "industry 'Software' is adjacent to the ICP 'B2B SaaS mid-market' (+10)",
+                "industry 'IT' is adjacent to the ICP 'B2B SaaS mid-market': IT Services and IT "
+                "Consulting, linked to Software Development (IT firms build, integrate and resell "
+                "software) (+10)",
                 "missing: location, linkedin_bio (+0)",
             ),
         ),
@@ -530,6 +116,14 @@ def test_score_lead_gives_points_with_reasons_citing_evidence(fields, points, re
     assert score.reasoning == "; ".join(reasons)
 
 
+def test_score_lead_names_the_industry_a_lead_outside_the_icp_was_read_as():
+    score = score_lead(make_lead(industry="Food & Beverages"), SAAS_ICP)
+
+    assert score.reasons[1] == (
+        "industry 'Food & Beverages' (Food and Beverage Services) is outside the ICP (+0)"
+    )
+
+
 def test_score_lead_explains_an_offer_without_known_industries():
     icp = icp_for_offer(make_offer("Teams that want more meetings"))
 
@@ -546,9 +140,9 @@ def test_reasons_quote_long_text_shortly():
     assert "…" in score.reasons[0]
 
 
-@pytest.mark.parametrize(("title", "_"), ROLE_CASES[::7])
+@pytest.mark.parametrize("title", ["CEO", "Sales Manager", "Intern", "Former CEO", "", "???"])
 @pytest.mark.parametrize("industry", ["SaaS", "Software", "Retail", ""])
-def test_total_stays_within_zero_and_fifty(title, _, industry):
+def test_total_stays_within_zero_and_fifty(title, industry):
     score = score_lead(make_lead(role=title, industry=industry), SAAS_ICP)
 
     assert 0 <= score.total <= 50

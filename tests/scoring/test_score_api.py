@@ -32,6 +32,8 @@ def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
         "model": HeuristicClassifier.model,
         "prompt_version": HeuristicClassifier.prompt_version,
         "rules_version": RULES_VERSION,
+        "high_intent_score": 70,
+        "medium_intent_score": 40,
         "total": 0,
         "scored": 0,
         "cached": 0,
@@ -136,7 +138,14 @@ def test_scoring_against_a_second_offer_keeps_one_result_per_lead_and_offer(
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({"offer_id": "1"}, [("invalid", "offer_id")]),
+        ({"offer_id": "one"}, [("invalid", "offer_id")]),
+        ({"offer_id": "1.0"}, [("invalid", "offer_id")]),
+        ({"offer_id": " 1"}, [("invalid", "offer_id")]),
+        ({"offer_id": "-1"}, [("invalid", "offer_id")]),
+        ({"offer_id": ""}, [("invalid", "offer_id")]),
+        ({"offer_id": "0"}, [("min_value", "offer_id")]),
+        ({"offer_id": "9" * 20}, [("max_value", "offer_id")]),
+        ({"offer_id": "9" * 5000}, [("max_value", "offer_id")]),
         ({"offer_id": 1.5}, [("invalid", "offer_id")]),
         ({"offer_id": 1.0}, [("invalid", "offer_id")]),
         ({"offer_id": True}, [("invalid", "offer_id")]),
@@ -145,12 +154,14 @@ def test_scoring_against_a_second_offer_keeps_one_result_per_lead_and_offer(
         ({"offer_id": 0}, [("min_value", "offer_id")]),
         ({"offer_id": -1}, [("min_value", "offer_id")]),
         ({"offer_id": 2**63}, [("max_value", "offer_id")]),
-        ({"upload_id": "1"}, [("invalid", "upload_id")]),
+        ({"upload_id": "x1"}, [("invalid", "upload_id")]),
+        ({"upload_id": False}, [("invalid", "upload_id")]),
         ({"upload_id": 0}, [("min_value", "upload_id")]),
         ({"upload_id": 1, "lead_ids": [1]}, [("invalid", "non_field_errors")]),
         ({"lead_ids": []}, [("min_length", "lead_ids")]),
         ({"lead_ids": 1}, [("not_a_list", "lead_ids")]),
-        ({"lead_ids": [1, "2"]}, [("invalid", "lead_ids.1")]),
+        ({"lead_ids": [1, "2x"]}, [("invalid", "lead_ids.1")]),
+        ({"lead_ids": [1, 2.5]}, [("invalid", "lead_ids.1")]),
         ({"lead_ids": [True]}, [("invalid", "lead_ids.0")]),
         ({"lead_ids": [0]}, [("min_value", "lead_ids.0")]),
         ({"colour": "red"}, [("invalid", "colour")]),
@@ -167,14 +178,91 @@ def test_score_rejects_invalid_bodies_naming_the_field(api, offer, upload, body,
     assert not ScoringRun.objects.exists()
 
 
-def test_score_rejects_a_missing_offer_id(api):
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(lambda api: api.post("/score/", {}, format="json"), id="empty-object"),
+        pytest.param(lambda api: api.post("/score/"), id="no-body-no-content-type"),
+        pytest.param(
+            lambda api: api.post("/score/", "", content_type="application/json"),
+            id="empty-json-body",
+        ),
+        pytest.param(
+            lambda api: api.post("/score/", "", content_type="application/x-www-form-urlencoded"),
+            id="empty-form-body",
+        ),
+    ],
+)
+def test_score_without_offer_id_uses_the_most_recent_offer(api, workspace, upload, send):
+    OfferFactory(workspace=workspace, name="Older")
+    latest = OfferFactory(workspace=workspace, name="Latest")
+    LeadFactory.create_batch(2, upload=upload)
+
+    response = send(api)
+
+    assert response.status_code == 200
+    run = ScoringRun.objects.get()
+    assert response.json() == run_body(run, response.json(), offer_id=latest.id, total=2, scored=2)
+    assert set(ScoreResult.objects.values_list("offer_id", flat=True)) == {latest.id}
+
+
+def test_score_without_offer_id_ignores_another_workspace_newer_offer(
+    api, other_workspace, offer, upload
+):
+    LeadFactory.create_batch(1, upload=upload)
+    OfferFactory(workspace=other_workspace)
+
+    response = api.post("/score/")
+
+    assert response.status_code == 200
+    assert response.json()["offer_id"] == offer.id
+
+
+def test_score_without_offer_id_in_a_workspace_without_offers_answers_400(
+    api, other_workspace, upload
+):
+    LeadFactory.create_batch(1, upload=upload)
+    OfferFactory(workspace=other_workspace)
+
     response = api.post("/score/", {}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {
         "type": "validation_error",
-        "errors": [{"code": "required", "detail": "This field is required.", "attr": "offer_id"}],
+        "errors": [
+            {
+                "code": "no_offer",
+                "detail": "This workspace has no offer to score against: create one with "
+                "POST /offer/ first.",
+                "attr": "offer_id",
+            }
+        ],
     }
+    assert not ScoringRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pytest.param(lambda offer, upload, lead: {"offer_id": str(offer.id)}, id="offer_id"),
+        pytest.param(
+            lambda offer, upload, lead: {"offer_id": offer.id, "upload_id": str(upload.id)},
+            id="upload_id",
+        ),
+        pytest.param(
+            lambda offer, upload, lead: {"offer_id": offer.id, "lead_ids": [str(lead.id)]},
+            id="lead_ids",
+        ),
+    ],
+)
+def test_score_accepts_ids_as_numeric_strings(api, offer, upload, ids):
+    lead, _ = LeadFactory.create_batch(2, upload=upload)
+
+    response = api.post("/score/", ids(offer, upload, lead), format="json")
+
+    assert response.status_code == 200
+    assert response.json()["offer_id"] == offer.id
+    assert ScoreResult.objects.filter(offer=offer).exists()
 
 
 def test_score_rejects_both_an_upload_and_lead_ids(api, offer, upload):

@@ -92,7 +92,8 @@ def test_writes_a_header_and_one_row_per_valid_distinct_lead(files):
         "score": "100",
         "reasoning": (
             "Role 'VP Sales' is a decision maker (+20); industry 'SaaS' matches the ICP "
-            "'B2B SaaS mid-market' (+20); all fields present (+10). AI (heuristic): High. "
+            "'B2B SaaS mid-market': Software Development (+20); all fields present (+10). "
+            "AI (heuristic): High. "
             f"{ai_words}"
         ),
         "industry": "SaaS",
@@ -110,6 +111,7 @@ def test_writes_a_header_and_one_row_per_valid_distinct_lead(files):
         "rules_version": RULES_VERSION,
         "prompt_version": HeuristicClassifier.prompt_version,
         "inputs_hash": inputs_hash(OFFER_FACTS, ava),
+        "outcome": "",
     }
     cara = dict(zip(header, rows[1], strict=True))
     assert (cara["intent"], cara["score"], cara["line"]) == ("Low", "20", "5")

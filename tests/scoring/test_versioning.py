@@ -37,7 +37,18 @@ def test_an_unchanged_copy_derives_the_same_versions(scoring_copy):
     assert versions_of_copy(scoring_copy) == (RULES_VERSION, HEURISTIC_VERSION)
 
 
-@pytest.mark.parametrize("module", ["rules.py", "roles.py", "industries.py", "text.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "rules.py",
+        "roles.py",
+        "role_words.py",
+        "industries.py",
+        "industry_names.py",
+        "taxonomy.py",
+        "text.py",
+    ],
+)
 def test_any_change_to_the_rule_layer_changes_the_rules_version(scoring_copy, module):
     with (scoring_copy / "scoring" / module).open("a") as source:
         source.write("\n# a changed rule\n")

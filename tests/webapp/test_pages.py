@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
-from scoring.selectors import RESULT_ORDERINGS
+from scoring.selectors import RESULT_ORDERINGS, industry_list
 from scoring.services import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.webapp.paid_classifier import PATH as PAID_CLASSIFIER
@@ -87,19 +87,37 @@ def test_editing_an_offer_shows_its_lists_one_per_line_and_saves_changes(page, w
     assert (offer.name, offer.icp_industries) == ("Renamed", ["SaaS", "Software"])
 
 
-def test_the_industry_picker_suggests_industries_the_workspace_knows(page, workspace):
-    LeadFactory(upload=UploadFactory(workspace=workspace), industry="Computer Software")
-    LeadFactory(upload=UploadFactory(workspace=workspace), industry="Retail")
-    OfferFactory(workspace=workspace, icp_industries=["B2B Software"])
+def test_the_industry_picker_suggests_names_from_the_industry_taxonomy(page):
+    response = page.get("/app/industries/?q=softw")
 
-    response = page.get("/app/industries/?q=soft")
-
+    names = re.findall(r'<option value="([^"]*)"></option>', text(response))
     assert response.status_code == 200
-    assert re.findall(r'<option value="([^"]*)"></option>', text(response)) == [
-        "B2B Software",
-        "Computer Software",
-    ]
+    assert names == [industry.name for industry in industry_list(q="softw")[:10]]
+    assert "Software Development" in names
     assert text(page.get("/app/industries/?q=")).strip() == ""
+
+
+def test_results_of_one_offer_show_conversion_and_lift_per_band_once_outcomes_exist(
+    page, workspace, scored
+):
+    before = text(page.get(f"/app/results/?offer={scored.pk}"))
+    Lead.objects.filter(name="Vera Vance").update(outcome="won")
+    Lead.objects.exclude(name="Vera Vance").update(outcome="lost")
+    vera = ScoreResult.objects.get(lead__name="Vera Vance")
+
+    after = text(page.get(f"/app/results/?offer={scored.pk}"))
+
+    assert "How each intent band converted" not in before
+    assert "How each intent band converted" in after
+    row = after.split(f'badge-{vera.intent.lower()}">{vera.intent}</span></td>')[1]
+    converted = ScoreResult.objects.filter(intent=vera.intent).count()
+    lift = 3 / converted
+    assert [cell.strip() for cell in row.split("</tr>")[0].split("<td>")[1:]] == [
+        f"{converted}</td>",
+        "1</td>",
+        f"{round(100 / converted)}%</td>",
+        f"{lift:.1f}×</td>",
+    ]
 
 
 def test_an_upload_reports_created_duplicates_rejected_lines_and_warnings(page, workspace):

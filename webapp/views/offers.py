@@ -49,5 +49,5 @@ def industry_options(request: HttpRequest, workspace: Workspace) -> HttpResponse
     """The picker's <option>s for what has been typed (htmx swaps them into its datalist)."""
     # Printable characters only: NUL and other control characters never name an industry.
     query = "".join(c for c in request.GET.get("q", "")[:100] if c.isprintable())
-    names = industry_suggestions(workspace=workspace, query=query)
+    names = industry_suggestions(query=query)
     return render(request, "webapp/_industry_options.html", {"names": names})

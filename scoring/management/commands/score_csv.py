@@ -28,7 +28,7 @@ BATCH = 1000
 COLUMNS = tuple(
     "line" if column == "lead_id" else column
     for column in EXPORT_COLUMNS
-    if column not in ("offer_id", "run_id", "scored_at")
+    if column not in ("offer_id", "run_id", "scored_at", "outcome_at")
 )
 
 
@@ -158,6 +158,7 @@ class Command(BaseCommand):
                 rules.RULES_VERSION,
                 classifier.prompt_version if s.ai.provider == classifier.name else "",
                 s.inputs_hash,
+                row.outcome,
             )
 
 
