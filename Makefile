@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint eval bench postman clean
+.PHONY: run test lint eval bench postman clean browser-deps screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# Local only: DEBUG on, and requests without an API key act in the workspace "local".
+# Local only: DEBUG on, and requests without an API key (and pages without a sign-in) act in
+# the workspace "local".
 run: $(VENV)/.runtime
 	DJANGO_DEBUG=true LEADSCORING_ANONYMOUS_WORKSPACE=$${LEADSCORING_ANONYMOUS_WORKSPACE:-local} \
 		$(BIN)/python manage.py migrate --no-input
+	@echo "Web app: http://$(HOST):$(PORT)/app/ (no sign-in needed locally)"
 	DJANGO_DEBUG=true LEADSCORING_ANONYMOUS_WORKSPACE=$${LEADSCORING_ANONYMOUS_WORKSPACE:-local} \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -57,6 +59,17 @@ bench: $(VENV)/.dev
 # Regenerate docs/leadscoring.postman_collection.json from the OpenAPI schema.
 postman: $(VENV)/.dev
 	DJANGO_SECRET_KEY=postman-only DJANGO_DEBUG=false $(BIN)/python -m leadscoring.api.postman
+
+# The browser tests' Chromium and its WebDriver (Debian or Ubuntu, as root). Without them the
+# browser tests skip on a laptop, and fail when CI=true.
+browser-deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+
+# Screenshots of every page at 390 and 1280 px into docs/screenshots/ (needs browser-deps).
+screenshots: $(VENV)/.dev
+	LEADSCORING_SCREENSHOTS=docs/screenshots CI=true $(BIN)/pytest -p no:cacheprovider -q \
+		tests/webapp/test_browser.py -k sign_in_to_an_exported
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

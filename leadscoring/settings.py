@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "offers",
     "leads",
     "scoring",
+    "webapp",
 ]
 
 MIDDLEWARE = [
@@ -189,9 +190,16 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# The web app (/app/): Django's session sign-in; the API keeps its keys.
+LOGIN_URL = "/app/login/"
+LOGIN_REDIRECT_URL = "/app/"
+LOGOUT_REDIRECT_URL = "/app/login/"
+CSRF_FAILURE_VIEW = "webapp.views.account.csrf_failure"
 
 # Uploads larger than this are written to a temporary file instead of memory, so that
 # memory does not grow with the size of a CSV.
@@ -264,6 +272,9 @@ THROTTLE_RATES = {
     "upload": os.environ.get("LEADSCORING_UPLOAD_RATE", "30/minute").strip(),
     "score": os.environ.get("LEADSCORING_SCORE_RATE", "30/minute").strip(),
 }
+
+# Failed web sign-ins allowed per email in 15 minutes; then even the right password waits.
+SIGNIN_ATTEMPTS = env_int("LEADSCORING_SIGNIN_ATTEMPTS", 10, minimum=1)
 
 # Final score (0-100) from which a lead's intent is High, and Medium.
 HIGH_INTENT_SCORE = env_int("LEADSCORING_HIGH_INTENT_SCORE", 70, minimum=1)

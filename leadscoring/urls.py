@@ -1,4 +1,5 @@
-"""Root URL configuration: the spec's paths, the docs, the admin and the health check."""
+"""Root URL configuration: the spec's paths, the docs, the admin, the health check and the
+web app (/app/)."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -18,6 +19,7 @@ urlpatterns = [
     route(r"api/schema", SpectacularAPIView.as_view(), "schema"),
     route(r"api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("admin/", admin.site.urls),
+    path("app/", include("webapp.urls")),
     # JSON 404s for unknown paths, whatever the method (so no CSRF check), even with DEBUG on,
     # where handler404 is not used.
     re_path(r"^.*$", csrf_exempt(page_not_found)),

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from leads.models import Lead
 from scoring import taxonomy
 from scoring.evaluation import Cell, evaluate
-from scoring.models import ScoreResult, ScoringRun
+from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.result_rows import result_items
 from scoring.taxonomy import Industry
 from workspaces.models import Workspace
@@ -64,6 +64,23 @@ def result_list(*, workspace: Workspace, filters: ResultFilters) -> QuerySet[Sco
     return results.select_related("lead").order_by(*RESULT_ORDERINGS[filters.ordering])
 
 
+def result_page(
+    *, workspace: Workspace, filters: ResultFilters, offset: int, limit: int
+) -> list[ScoreResult]:
+    """Return `limit` results of `result_list` from `offset`, with their leads, in order.
+
+    The page's ids are found first, then only their rows are loaded: a deep page (OFFSET
+    50,000) then skips index entries rather than joined rows.
+    """
+    ids = list(
+        result_list(workspace=workspace, filters=filters).values_list("id", flat=True)[
+            offset : offset + limit
+        ]
+    )
+    rows = ScoreResult.objects.select_related("lead").in_bulk(ids)
+    return [rows[pk] for pk in ids]
+
+
 # Seconds a results count may be served from the cache. Writes to a workspace's results
 # change its version, so counts are fresh wherever the cache is shared (Redis); a
 # per-process cache (no REDIS_URL) may show another process's stale count this long.
@@ -76,17 +93,39 @@ def result_count(*, workspace: Workspace, filters: ResultFilters) -> int:
     COUNT(*) over a million results takes ~100 ms on PostgreSQL; paging through a listing
     repeats the same count on every page.
     """
-    version = cache.get(_version_key(workspace.pk))
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_version_key(workspace.pk), version, None)
-        version = cache.get(_version_key(workspace.pk), version)
-    key = f"results:count:{workspace.pk}:{version}:{_filters_key(filters)}"
+    key = f"results:count:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
     count = cache.get(key)
     if count is None:
         count = result_list(workspace=workspace, filters=filters).count()
         cache.set(key, count, RESULT_COUNT_TTL)
     return count
+
+
+def result_intent_counts(*, workspace: Workspace, filters: ResultFilters) -> dict[str, int]:
+    """Return how many of the results `result_list` would give have each intent (High,
+    Medium, Low, each present), cached until the results change, as result_count is."""
+    key = f"results:intents:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = (
+            result_list(workspace=workspace, filters=filters)
+            .order_by()
+            .values_list("intent")
+            .annotate(n=Count("id"))
+        )
+        found = dict(rows)
+        counts = {intent: found.get(intent, 0) for intent in Intent.values}
+        cache.set(key, counts, RESULT_COUNT_TTL)
+    return counts
+
+
+def _version(workspace: Workspace) -> str:
+    version = cache.get(_version_key(workspace.pk))
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(_version_key(workspace.pk), version, None)
+        version = cache.get(_version_key(workspace.pk), version)
+    return version
 
 
 def results_version_key(workspace_id: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from leads.models import Lead, Upload
@@ -13,12 +14,15 @@ from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
 from scoring.services import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
-from workspaces.models import Workspace, WorkspaceAPIKey
-from workspaces.services import api_key_create
+from workspaces.models import Membership, Workspace, WorkspaceAPIKey
+from workspaces.services import api_key_create, user_create
 
 
 def populate(workspace: Workspace) -> None:
     api_key_create(workspace_name=workspace.name)
+    user_create(
+        workspace_name=workspace.name, email=f"ava@{workspace.name}.example", password="pass-pass-9"
+    )
     leads = LeadFactory.create_batch(3, upload=UploadFactory(workspace=workspace))
     offer = OfferFactory(workspace=workspace)
     leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
@@ -43,6 +47,7 @@ def held_by(workspace_id: int) -> dict[str, int]:
         "chunks": ScoringChunk.objects.filter(run__workspace_id=workspace_id).count(),
         "results": ScoreResult.objects.filter(workspace_id=workspace_id).count(),
         "answers": LLMAnswer.objects.filter(workspace_id=workspace_id).count(),
+        "members": Membership.objects.filter(workspace_id=workspace_id).count(),
     }
 
 
@@ -57,6 +62,10 @@ def test_delete_workspace_erases_everything_it_holds_and_nothing_else(workspace,
     assert not Workspace.objects.filter(pk=workspace.pk).exists()
     assert set(held_by(workspace.pk).values()) == {0}
     assert held_by(other_workspace.pk) == kept
+    # People's accounts are personal data: they go with their workspace.
+    assert list(get_user_model().objects.values_list("username", flat=True)) == [
+        f"ava@{other_workspace.name}.example"
+    ]
     assert out.getvalue().startswith(f"Erased workspace {workspace.name!r}: 3 results, ")
 
 

@@ -1,5 +1,6 @@
 """Workspace isolation: another workspace's ids answer 404 everywhere, lists never show its rows,
-and every endpoint found in the URL configuration refuses requests without a key."""
+and every endpoint found in the URL configuration refuses requests without a key; the web
+app's pages, for a signed-in person, the same."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from leads.models import Lead, Upload
@@ -20,6 +22,8 @@ from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
 from tests.clients import APIClient
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
+from tests.webapp.conftest import signed_in
+from workspaces.models import WorkspaceAPIKey
 
 HEADER = "name,role,company,industry,location,linkedin_bio"
 A_ROWS = [
@@ -327,8 +331,8 @@ def _routes(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]
     for pattern in patterns:
         regex = pattern.pattern.regex.pattern.removeprefix("^")
         if isinstance(pattern, URLResolver):
-            if getattr(pattern, "app_name", None) == "admin":
-                continue  # Django's admin: staff sessions, not API keys
+            if getattr(pattern, "app_name", None) in ("admin", "webapp"):
+                continue  # sessions, not API keys: the admin's, and the pages' (see below)
             yield from _routes(pattern.url_patterns, prefix + regex)
         elif getattr(pattern.callback, "__wrapped__", pattern.callback) is not page_not_found:
             # (the JSON 404 for unknown paths, csrf_exempt-wrapped, is not an endpoint)
@@ -447,3 +451,181 @@ def test_public_endpoints_answer_without_a_key(anon, db, template):
     response = anon.get(template)
 
     assert response.status_code == 200
+
+
+# --- the web app's pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def bravo_page(other_workspace) -> Client:
+    """Bravo's person, signed in to the web app."""
+    return signed_in(other_workspace, "rob@rival.example")
+
+
+@dataclass(frozen=True)
+class PageProbe:
+    """A page request by Bravo's person naming one of Alpha's objects."""
+
+    id: str
+    method: str
+    path: str
+    form: Callable[[dict, dict], dict] | None = None  # (alpha ids, bravo ids) -> form fields
+
+
+PAGES_NOT_YOURS = [
+    PageProbe("offer-edit", "get", "/app/offers/{offer_id}/"),
+    PageProbe(
+        "offer-save",
+        "post",
+        "/app/offers/{offer_id}/",
+        lambda a, b: {"name": "Hijacked", "value_props": "x", "ideal_use_cases": "y"},
+    ),
+    PageProbe("upload-report", "get", "/app/uploads/{upload_id}/"),
+    PageProbe("run", "get", "/app/runs/{run_id}/"),
+    PageProbe("run-cancel", "post", "/app/runs/{run_id}/cancel/", lambda a, b: {}),
+    PageProbe("key-revoke", "post", "/app/keys/{key_id}/revoke/", lambda a, b: {}),
+    PageProbe("score-their-offer", "post", "/app/score/", lambda a, b: {"offer": a["offer_id"]}),
+    PageProbe(
+        "score-their-upload",
+        "post",
+        "/app/score/",
+        lambda a, b: {"offer": b["offer_id"], "upload": a["upload_id"]},
+    ),
+    PageProbe("results-by-their-offer", "get", "/app/results/?offer={offer_id}"),
+    PageProbe("results-by-their-upload", "get", "/app/results/?upload={upload_id}"),
+    PageProbe("export-by-their-offer", "get", "/app/results/export/?offer_id={offer_id}"),
+    PageProbe("export-by-their-run", "get", "/app/results/export/?run_id={run_id}"),
+    PageProbe("export-by-their-upload", "get", "/app/results/export/?upload_id={upload_id}"),
+]
+
+
+def send_page(client: Client, probe: PageProbe, a: dict, b: dict):
+    path = probe.path.format(**a)
+    if probe.form is None:
+        return getattr(client, probe.method)(path)
+    return getattr(client, probe.method)(path, probe.form(a, b))
+
+
+def without_tokens(response) -> str:
+    """The page, without its CSRF tokens (masked afresh in every response)."""
+    return re.sub(r"[A-Za-z0-9]{64}", "<token>", response.content.decode())
+
+
+def page_ids(owned: Owned, workspace_id: int) -> dict:
+    key = WorkspaceAPIKey.objects.filter(workspace_id=workspace_id).first()
+    return {**owned.ids, "key_id": key.pk if key else "none.none"}
+
+
+@pytest.mark.parametrize("probe", PAGES_NOT_YOURS, ids=lambda p: p.id)
+def test_pages_answer_another_workspace_ids_like_unknown_ids_and_change_nothing(
+    bravo_page, workspace, other_workspace, alpha, bravo, probe
+):
+    a, b = page_ids(alpha, workspace.pk), page_ids(bravo, other_workspace.pk)
+    unknown_key = {**unknown_ids(), "key_id": "unknown.key"}
+    before = snapshot()
+    keys_before = list(WorkspaceAPIKey.objects.values_list("pk", "revoked"))
+
+    response = send_page(bravo_page, probe, a, b)
+    unknown = send_page(bravo_page, probe, unknown_key, b)
+
+    assert response.status_code in (400, 404), response.content
+    # Indistinguishable from an id that does not exist: no oracle for Alpha's ids.
+    assert (response.status_code, without_tokens(response)) == (
+        unknown.status_code,
+        without_tokens(unknown),
+    )
+    assert "Alpha" not in response.content.decode()
+    assert snapshot() == before
+    assert list(WorkspaceAPIKey.objects.values_list("pk", "revoked")) == keys_before
+
+
+PAGE_LISTS = [
+    "/app/",
+    "/app/offers/",
+    "/app/upload/",
+    "/app/score/",
+    "/app/results/",
+    "/app/results/?q=Alpha",
+    "/app/keys/",
+    "/app/industries/?q=a",
+]
+
+
+@pytest.mark.parametrize("path", PAGE_LISTS)
+def test_every_page_of_a_workspace_shows_only_its_own_rows(bravo_page, alpha, bravo_scored, path):
+    response = bravo_page.get(path)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    # Alpha's names (and Alpha's file name) never show; the one person both files share
+    # is Bravo's own lead.
+    assert "Alphaco Two" not in body
+    assert "Alphaco Three" not in body
+    assert "Alpha Berg" not in body
+    assert "Alpha Chen" not in body
+    assert "alpha.csv" not in body
+
+
+def test_the_pages_show_bravo_exactly_what_bravo_keys_see(bravo_page, other_api, bravo_scored):
+    page = bravo_page.get("/app/results/").content.decode()
+    exported = export_rows(bravo_page.get("/app/results/export/"))
+    api_exported = export_rows(other_api.get("/results/export/"))
+
+    assert [row["lead_id"] for row in exported] == [row["lead_id"] for row in api_exported]
+    for row in api_exported:
+        assert row["name"].replace("'", "&#x27;") in page
+
+
+def _page_routes() -> list[tuple[str, str]]:
+    resolver = next(
+        p for p in get_resolver().url_patterns if getattr(p, "app_name", None) == "webapp"
+    )
+    return [(p.name, "/app/" + str(p.pattern)) for p in resolver.url_patterns]
+
+
+PAGE_ROUTES = _page_routes()
+# Pages anyone may open: signing in, and the page after changing a password (harmless).
+PUBLIC_PAGES = {"login", "logout"}
+
+
+def test_the_page_enumeration_finds_every_page():
+    assert {name for name, _ in PAGE_ROUTES} >= {
+        "home",
+        "offers",
+        "offer_edit",
+        "upload_new",
+        "upload",
+        "score",
+        "run",
+        "run_cancel",
+        "results",
+        "export",
+        "keys",
+        "key_revoke",
+        "password_change",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "route"),
+    [(n, r) for n, r in PAGE_ROUTES if n not in PUBLIC_PAGES],
+    ids=[n for n, _ in PAGE_ROUTES if n not in PUBLIC_PAGES],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_page_refuses_visitors_who_are_not_signed_in(client, existing, name, route, method):
+    ids = {**existing, "key_id": WorkspaceAPIKey.objects.first().pk}
+    path = re.sub(r"<\w+:(\w+)>", lambda m: str(ids[m.group(1)]), route)
+    before = snapshot()
+    keys_before = list(WorkspaceAPIKey.objects.values_list("pk", "revoked"))
+
+    response = getattr(client, method)(
+        path, {"offer": ids["offer_id"], "name": "x", "value_props": "x", "ideal_use_cases": "y"}
+    )
+
+    if name == "export":
+        assert response.status_code == 403  # the API view's refusal, as JSON
+    else:
+        assert response.status_code == 302, response.content
+        assert response["Location"].startswith("/app/login/?next=")
+    assert snapshot() == before
+    assert list(WorkspaceAPIKey.objects.values_list("pk", "revoked")) == keys_before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
@@ -18,6 +19,20 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """A person's place in a workspace: the web app shows them that workspace, as a key would."""
+
+    # One workspace per person: what they see is never ambiguous.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace}"
 
 
 class WorkspaceAPIKeyManager(BaseAPIKeyManager):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, models, transaction
 
-from workspaces.models import Workspace, WorkspaceAPIKey
+from workspaces.models import Membership, Workspace, WorkspaceAPIKey
 
 
 @transaction.atomic
@@ -21,6 +26,42 @@ def api_key_create(*, workspace_name: str, key_name: str = "") -> tuple[Workspac
     return WorkspaceAPIKey.objects.create_key(
         workspace=workspace, name=key_name.strip()[:50] or f"{name} key"
     )
+
+
+def api_key_revoke(*, workspace: Workspace, key_id: str) -> WorkspaceAPIKey:
+    """Revoke the workspace's key `key_id` for good and return it.
+
+    Raises WorkspaceAPIKey.DoesNotExist when the key is unknown or another workspace's.
+    """
+    api_key = WorkspaceAPIKey.objects.get(workspace=workspace, pk=key_id)
+    if not api_key.revoked:
+        api_key.revoked = True
+        api_key.save(update_fields=["revoked"])
+    return api_key
+
+
+@transaction.atomic
+def user_create(*, workspace_name: str, email: str, password: str) -> AbstractBaseUser:
+    """Create a person who signs in to the web app with `email` and `password`, as a member of
+    the named workspace (created if needed); return the user.
+
+    The email, lower-cased, is the username. Raises ValidationError with plain messages when
+    the workspace name or email is invalid, the email is taken, or the password is too weak.
+    """
+    name = workspace_name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("The workspace name must be 1-100 characters.")
+    email = email.strip().lower()
+    validate_email(email)
+    user_model = get_user_model()
+    if user_model.objects.filter(username=email).exists():
+        raise ValidationError(f"A user {email!r} already exists.")
+    user = user_model(username=email, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(user=user, workspace=workspace_get_or_create(name=name))
+    return user
 
 
 def workspace_get_or_create(*, name: str) -> Workspace:
@@ -53,6 +94,12 @@ def workspace_delete(*, workspace: Workspace) -> dict[str, int]:
         "uploads": _delete_rows(Upload, "workspace_id = %s", workspace.pk),
         "offers": _delete_rows(Offer, "workspace_id = %s", workspace.pk),
         "API keys": _delete_rows(WorkspaceAPIKey, "workspace_id = %s", workspace.pk),
+        # People are personal data too: their accounts go with the workspace (memberships and
+        # sessions cascade).
+        "users": get_user_model()
+        .objects.filter(membership__workspace=workspace)
+        .delete()[1]
+        .get(get_user_model()._meta.label, 0),
     }
     workspace_id = workspace.pk
     workspace.delete()
