@@ -606,8 +606,30 @@ def _score_chunk_leads(
 
 def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    upsert_results(
-        [
+    # Columns of a rule score and of an AI answer, built once for each distinct object: the
+    # heuristic's answers and the rule parts are shared by many leads.
+    rule_columns: dict[int, tuple] = {}
+    ai_columns: dict[int, tuple] = {}
+    rows = []
+    for pk, s in zip(lead_pks, scores, strict=True):
+        rule = rule_columns.get(id(s.rule))
+        if rule is None:
+            rule = rule_columns[id(s.rule)] = (
+                s.rule.total,
+                s.rule.role_points,
+                s.rule.industry_points,
+                s.rule.completeness_points,
+            )
+        ai = ai_columns.get(id(s.ai))
+        if ai is None:
+            ai = ai_columns[id(s.ai)] = (
+                s.ai.intent.value,
+                s.ai_points,
+                s.ai.provider,
+                s.ai.model,
+                s.ai.status,
+            )
+        rows.append(
             (
                 run.workspace_id,
                 pk,
@@ -615,24 +637,16 @@ def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> Non
                 run.pk,
                 s.score,
                 s.intent.value,
-                s.rule.total,
-                s.rule.role_points,
-                s.rule.industry_points,
-                s.rule.completeness_points,
-                s.ai.intent.value,
-                s.ai_points,
-                s.ai.provider,
-                s.ai.model,
-                s.ai.status,
+                *rule,
+                *ai,
                 s.reasoning,
                 rules.RULES_VERSION,
                 run.prompt_version if s.ai.provider == run.provider else "",
                 s.inputs_hash,
                 now,
             )
-            for pk, s in zip(lead_pks, scores, strict=True)
-        ]
-    )
+        )
+    upsert_results(rows)
 
 
 def results_changed(*, workspace_id: int) -> None:
