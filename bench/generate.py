@@ -140,8 +140,7 @@ def bio_for(rng: random.Random, row: int) -> str:
     """Return a bio of 2-6 sentences, different from every other row's (it names `row`)."""
     picked = rng.sample(SENTENCES, rng.randint(2, 6))
     text = " ".join(
-        s.format(n=rng.randint(2, 400), n2=rng.randint(10, 25)) if "{n" in s else s
-        for s in picked
+        s.format(n=rng.randint(2, 400), n2=rng.randint(10, 25)) if "{n" in s else s for s in picked
     )
     sep = "\n" if rng.random() < 0.2 else " "
     return f"{text}{sep}Member #{row} of the {rng.choice(COMPANIES)} alumni network."

@@ -27,7 +27,7 @@ from leads.models import Lead, Upload
 from leadscoring.celery import app as celery_app
 from offers.models import Offer
 from scoring import rules
-from scoring.classifiers import get_classifier
+from scoring.classifiers.factory import get_classifier
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts

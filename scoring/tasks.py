@@ -12,7 +12,7 @@ from celery.signals import worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import connections
 
-from scoring.classifiers import PROVIDERS, get_classifier
+from scoring.classifiers.factory import PROVIDERS, get_classifier
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.services import (
     callback_deliver,

@@ -30,7 +30,7 @@ from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 from offers.selectors import offer_get
-from scoring.classifiers import get_classifier
+from scoring.classifiers.factory import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
 from scoring.selectors import (
