@@ -27,8 +27,8 @@ from leads.models import Lead, Upload
 from leadscoring.celery import app as celery_app
 from offers.models import Offer
 from scoring import rules
-from scoring.classifiers.factory import get_classifier
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
+from scoring.classifiers.factory import get_classifier
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
