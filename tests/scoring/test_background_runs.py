@@ -552,12 +552,13 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_went_silent(
         status=RUNNING, attempts=1, heartbeat_at=now - timedelta(seconds=CHUNK_STALE_SECONDS + 1)
     )
 
-    assert services.requeue_stale_chunks() == 1
+    assert services.requeue_stale_chunks(now=now) == 1
 
     assert queued_tasks(broker.redis, broker.queue) == [("scoring.tasks.score_chunk", [silent.id])]
     silent.refresh_from_db()
-    assert silent.heartbeat_at >= now  # touched: the next sweep waits a full period
-    assert services.requeue_stale_chunks() == 0
+    assert silent.heartbeat_at == now  # claimed: the next sweeps wait a full lease
+    later = now + timedelta(seconds=CHUNK_STALE_SECONDS - 0.5)
+    assert services.requeue_stale_chunks(now=later) == 0
     waiting.refresh_from_db()
     assert waiting.status == ScoringChunk.Status.PENDING
 
