@@ -106,7 +106,48 @@ BIOS = [
 ]
 
 
+# Sentences real bios are made of: buying signals, blockers, plain background. `{n}` takes a
+# number, so that with the row's own detail every bio differs, as in a real export.
+SENTENCES = [
+    "Scaling outbound at a Series B SaaS company.",
+    "We're hiring {n} SDRs this quarter.",
+    "Evaluating tools for pipeline analytics.",
+    "Recently raised ${n}M to grow the team.",
+    "Expanding to LATAM and opening new offices.",
+    "Migrating our CRM off a legacy system.",
+    "Looking for a better way to run outreach.",
+    "Budget approved for {n} new seats.",
+    "Operator. Ex-consultant at a firm of {n} people.",
+    'Loves "data-driven" growth, hates spreadsheets.',
+    "Student of life; currently open to work.",
+    "Leading a {n}-person sales org across EMEA.",
+    "Building payments infrastructure for marketplaces.",
+    "Not hiring right now, no sales pitches please.",
+    "Retired after {n} years in logistics.",
+    "MBA student at a business school, class of 2027.",
+    "Passionate about customer success and mentoring.",
+    "Former founder (exit in 20{n2}), now advising startups.",
+    "Speaker, podcast host, coffee enthusiast.",
+    "Runs a team of {n} engineers shipping weekly.",
+    "Helping mid-market retailers cut stock-outs by {n}%.",
+    "Über-pragmatic Geschäftsführer, based in München.",
+    "Ancien directeur commercial, très orienté résultats.",
+    '=HYPERLINK("http://example.invalid","click") bios can start with formulas',
+]
+
+
+def bio_for(rng: random.Random, row: int) -> str:
+    """Return a bio of 2-6 sentences, different from every other row's (it names `row`)."""
+    picked = rng.sample(SENTENCES, rng.randint(2, 6))
+    text = " ".join(
+        s.format(n=rng.randint(2, 400), n2=rng.randint(10, 25)) if "{n" in s else s for s in picked
+    )
+    sep = "\n" if rng.random() < 0.2 else " "
+    return f"{text}{sep}Member #{row} of the {rng.choice(COMPANIES)} alumni network."
+
+
 def write(rows: int, path: str, seed: int = 42) -> None:
+    """Write `rows` leads to `path`; every bio is distinct (memoising by content finds nothing)."""
     rng = random.Random(seed)
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\r\n")
@@ -115,7 +156,7 @@ def write(rows: int, path: str, seed: int = 42) -> None:
         )
         for i in range(rows):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
-            bio = rng.choice(BIOS) * rng.randint(2, 4)
+            bio = bio_for(rng, i)
             writer.writerow(
                 [
                     f"  {name} " if i % 7 == 0 else name,

@@ -6,9 +6,11 @@ Usage: python bench/score.py [--heuristic] [--export] [--results-page] [--openai
 Sub-benchmarks (each in its own fresh database, dropped afterwards; Django runs in-process with
 tests.settings, in a child process per database so that DATABASE_URL is set before setup):
 
-  --heuristic     import --rows leads (bench/generate.py file) with leads_import_csv, then time
-                  leads_score with the HeuristicClassifier --repeat times (the first run inserts
-                  results, later runs update them) -> leads/s scored and persisted; also the
+  --heuristic     import --rows leads (bench/generate.py file, every bio distinct) with
+                  leads_import_csv, then time POST /score/ in the request (Django's test Client,
+                  no broker, HeuristicClassifier) --repeat times (the first run inserts results,
+                  later runs update them) -> leads/s scored and persisted, and on PostgreSQL
+                  the share of HOT updates among the results' updates; also the
                   pure scoring rate (score_leads, no database). --profile adds a cProfile of one
                   more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN ANALYZE of one of
                   its result upserts).
@@ -306,25 +308,38 @@ def bench_heuristic(args: argparse.Namespace) -> None:
         f"{backend}: imported {args.rows:,} leads in {elapsed:.1f}s ({args.rows / elapsed:,.0f}/s)"
     )
 
+    from django.test import Client
+
+    client = Client()
+    headers = {"authorization": f"Api-Key {api_key(workspace)}"}
     timings = []
     for i in range(args.repeat):
+        hot_before = update_counts()
         with sql_log() as log:
             start = time.perf_counter()
-            run = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+            # In the request, as `make run` serves it (no broker): 200 with the finished run.
+            response = client.post(
+                "/score/", {"offer_id": offer.pk}, content_type="application/json", headers=headers
+            )
             elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"POST /score/ answered {response.status_code}: {response.content!r}")
+        scored = response.json()["scored"]
         timings.append(elapsed)
         stored = ScoreResult.objects.filter(workspace=workspace, offer=offer).count()
+        hot = update_note(hot_before, update_counts())
         print(
             f"run {i + 1} ({'insert' if i == 0 else 'update'}): {elapsed:.2f}s "
-            f"{run.scored / elapsed:,.0f} leads/s  scored={run.scored} stored={stored}  "
+            f"{scored / elapsed:,.0f} leads/s  scored={scored} stored={stored}  "
             f"SQL {log.seconds:.2f}s in {log.queries} queries ({100 * log.seconds / elapsed:.0f}%)"
+            f"{hot}"
         )
         top = sorted(log.by_statement.items(), key=lambda item: -item[1])[:3]
         print("    SQL by statement: " + "; ".join(f"{head} {sec:.2f}s" for head, sec in top))
     median = statistics.median(timings)
     print(
-        f"{backend}: leads_score heuristic, {args.rows:,} leads: median {median:.2f}s = "
-        f"{args.rows / median:,.0f} leads/s"
+        f"{backend}: POST /score/ heuristic, {args.rows:,} leads (distinct bios): median "
+        f"{median:.2f}s = {args.rows / median:,.0f} leads/s"
     )
 
     # The same scoring without the database: what the Python side alone allows.
@@ -351,6 +366,30 @@ def bench_heuristic(args: argparse.Namespace) -> None:
         del log
         if upserts and backend == "postgresql":
             explain_upsert(*upserts[0][:2])
+
+
+def update_counts() -> tuple[int, int] | None:
+    """Return (updates, HOT updates) of the results table so far (PostgreSQL), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    time.sleep(0.6)  # statistics of other backends (the result writer) are flushed within 0.5 s
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+            "WHERE relname = 'scoring_scoreresult'"
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, 0)
+
+
+def update_note(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
+    if before is None or after is None or after[0] == before[0]:
+        return ""
+    updates, hot = after[0] - before[0], after[1] - before[1]
+    return f"  HOT updates {hot:,}/{updates:,} ({100 * hot / updates:.0f}%)"
 
 
 def explain_upsert(sql: str, params: Any) -> None:

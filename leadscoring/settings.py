@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -320,21 +319,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_DEFAULT_QUEUE = env_str("LEADSCORING_QUEUE", "leadscoring")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {
-    "requeue-stale-chunks": {
-        "task": "scoring.tasks.requeue_stale_chunks",
-        "schedule": env_int("LEADSCORING_SWEEP_SECONDS", 60, minimum=1),
-    }
-}
-# Where `celery worker -B` keeps the schedule's state: outside the checkout, which the README's
-# commands start the worker from (a deploy's read-only code directory may refuse it too).
-CELERY_BEAT_SCHEDULE_FILENAME = env_str(
-    "LEADSCORING_BEAT_SCHEDULE_FILE",
-    str(Path(tempfile.gettempdir()) / "leadscoring-celerybeat-schedule"),
-)
-# A chunk whose worker has shown no sign of life for this long is given to another worker;
-# workers renew a chunk's heartbeat every quarter of it while they score.
-CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 120, minimum=1)
+# A chunk's lease: a worker renews it five times per period while it holds the chunk; a chunk
+# whose lease is older than this lost its worker and is queued again (seconds).
+CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 10, minimum=1)
+# How often every worker sweeps for chunks whose lease ran out (seconds).
+SWEEP_SECONDS = env_int("LEADSCORING_SWEEP_SECONDS", 2, minimum=1)
 # Most LLM requests one run may make; a larger run is refused (400) before any spending.
 MAX_LLM_CALLS_PER_RUN = env_int("LEADSCORING_MAX_LLM_CALLS_PER_RUN", 10_000, minimum=1)
 # Signs the notifications POSTed to a run's callback_url (X-Leadscoring-Signature) when the

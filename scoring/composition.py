@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from scoring import rules
@@ -51,7 +52,7 @@ class LeadScore:
 def inputs_hash(offer: OfferFacts, lead: LeadFacts) -> str:
     """Return a digest of everything a score depends on (offer and lead content)."""
     digest = _offer_digest(offer).copy()
-    digest.update("\x1f".join([getattr(lead, field) for field in LEAD_FIELDS]).encode())
+    digest.update("\x1f".join(_lead_values(lead)).encode())
     return digest.hexdigest()
 
 
@@ -117,8 +118,71 @@ def score_leads(
             )
         for i, answer in zip(missing, fresh, strict=True):
             answers[i] = answer
-    return [
-        compose(offer, lead, rules.score_lead(lead, icp), answer, thresholds)
-        for lead, answer in zip(leads, answers, strict=True)
-        if answer is not None
-    ]
+    digest = _offer_digest(offer)
+    rule_parts = _rule_parts(icp)
+    scores = []
+    for lead, ai in zip(leads, answers, strict=True):
+        if ai is None:
+            continue
+        key = (lead.role, lead.industry, _blank_fields(lead))
+        part = rule_parts.get(key)
+        if part is None:
+            if len(rule_parts) > _RULE_PARTS_MAX:
+                rule_parts.clear()
+            part = rule_parts[key] = _rule_part(lead.role, lead.industry, icp, key[2])
+        rule, rule_reasoning = part
+        score = rule.total + AI_POINTS[ai.intent]
+        # compose(), inlined: this loop runs once per lead of every run.
+        hashed = digest.copy()
+        hashed.update("\x1f".join(_lead_values(lead)).encode())
+        scores.append(
+            LeadScore(
+                rule=rule,
+                ai=ai,
+                score=score,
+                intent=thresholds.intent(score),
+                reasoning=f"{rule_reasoning}. AI ({ai.provider}): {ai.intent.value}. "
+                f"{ai.reasoning.strip()}".strip(),
+                inputs_hash=hashed.hexdigest(),
+            )
+        )
+    return scores
+
+
+_lead_values = attrgetter(*LEAD_FIELDS)
+
+
+def _blank_fields(lead: LeadFacts) -> tuple[str, ...]:
+    values = _lead_values(lead)
+    if all(values) and not any(map(str.isspace, values)):
+        return ()  # the common case, at C speed
+    return tuple(
+        field for field, value in zip(LEAD_FIELDS, values, strict=True) if not value.strip()
+    )
+
+
+# A lead's rule score and its reasoning.
+_RulePart = tuple[rules.RuleScore, str]
+# Combinations remembered per ICP before the memo starts over (a bound on memory).
+_RULE_PARTS_MAX = 100_000
+
+
+@lru_cache(maxsize=64)
+def _rule_parts(
+    icp: rules.Icp,
+) -> dict[tuple[str, str, tuple[str, ...]], tuple[rules.RuleScore, str]]:
+    # (role, industry, blank fields) -> _rule_part(), for one ICP; a dict, because hashing the
+    # ICP for every lead's lookup would cost more than the lookup saves.
+    return {}
+
+
+def _rule_part(role: str, industry: str, icp: rules.Icp, blank: tuple[str, ...]) -> _RulePart:
+    # A lead's rule points depend on its role, its industry and which fields it left blank,
+    # which repeat across leads: each combination is scored once (checked by a test against
+    # rules.score_lead on leads that differ in every other field).
+    stand_in = LeadFacts(
+        **{field: "" if field in blank else "-" for field in LEAD_FIELDS}
+        | {"role": role, "industry": industry}
+    )
+    rule = rules.score_lead(stand_in, icp)
+    return rule, rule.reasoning

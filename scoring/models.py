@@ -121,7 +121,12 @@ class ScoreResult(models.Model):
     offer = models.ForeignKey(
         Offer, on_delete=models.CASCADE, related_name="results", db_index=False
     )
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="results")
+    # Not indexed: every run rewrites run_id, and an index on it would make each rewrite of an
+    # unchanged result a non-HOT update (new index entries everywhere). `?run_id=` filters
+    # within a workspace or offer, whose indexes lead the way.
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     score = models.PositiveSmallIntegerField()
     intent = models.CharField(max_length=6, choices=Intent.choices)
     rule_score = models.PositiveSmallIntegerField()

@@ -15,10 +15,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from amqp.exceptions import ChannelError
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
@@ -27,8 +28,8 @@ from leads.models import Lead, Upload
 from leadscoring.celery import app as celery_app
 from offers.models import Offer
 from scoring import rules
-from scoring.classifiers import get_classifier
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
+from scoring.classifiers.factory import get_classifier
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
@@ -324,13 +325,19 @@ def run_cancel(*, run: ScoringRun) -> ScoringRun:
     return run
 
 
-def requeue_stale_chunks(*, now: datetime | None = None) -> int:
-    """Give back to the workers the chunks of background runs that stopped moving.
+def requeue_stale_chunks(*, now: datetime | None = None, queue_empty: bool | None = None) -> int:
+    """Give back to the workers the chunks of background runs whose lease ran out.
 
-    A chunk is stale when its worker has shown no sign of life for CHUNK_STALE_SECONDS (it
-    died, or its message was lost with a broker restart); a pending chunk is stale when its
-    run has not moved for as long. Runs whose chunks are all done but which were never marked
-    completed (a crash in between) are completed. Returns how many chunks were queued again.
+    A worker holds a chunk's lease (heartbeat_at) while it scores it, renewing it every few
+    seconds; a chunk whose lease is older than CHUNK_STALE_SECONDS lost its worker (killed,
+    out of memory, machine gone) and is queued again. Pending chunks are queued again only when
+    their run has not moved for as long and the queue is empty (`queue_empty`, asked of the
+    broker when None): their messages were lost, e.g. with a broker restart; a run merely
+    waiting behind others is left alone. Runs whose chunks are all done but which were never
+    marked completed (a crash in between) are completed. Returns how many chunks were queued.
+
+    Several workers may sweep at once: a chunk is claimed (its lease renewed) before it is
+    queued, so only one of them queues it.
     """
     from scoring import tasks
 
@@ -345,28 +352,44 @@ def requeue_stale_chunks(*, now: datetime | None = None) -> int:
         if not unfinished.exists():
             _complete_if_done(run)
             continue
-        last_moved = max(
-            filter(
-                None,
-                [
-                    run.created_at,
-                    run.started_at,
-                    run.chunks.aggregate(last=Max("heartbeat_at"))["last"],
-                    run.chunks.aggregate(last=Max("finished_at"))["last"],
-                ],
-            )
-        )
         stale = unfinished.filter(status=ScoringChunk.Status.RUNNING, heartbeat_at__lt=cutoff)
-        if last_moved < cutoff:
-            stale = unfinished
+        if _run_silent_since(run) < cutoff:
+            if queue_empty is None:
+                queue_empty = _queue_empty()
+            if queue_empty:
+                stale = unfinished.filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
         for chunk_id in list(stale.values_list("pk", flat=True)):
-            # Touched first, so the next sweep waits a full period before trying again.
-            ScoringChunk.objects.filter(pk=chunk_id).update(heartbeat_at=now)
-            tasks.score_chunk.apply_async(args=[chunk_id])
-            requeued += 1
+            claimed = (
+                ScoringChunk.objects.filter(pk=chunk_id)
+                .exclude(status=ScoringChunk.Status.DONE)
+                .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
+                .update(heartbeat_at=now)
+            )
+            if claimed:
+                tasks.score_chunk.apply_async(args=[chunk_id])
+                requeued += 1
     if requeued:
         logger.warning("requeued %s stale chunk(s)", requeued)
     return requeued
+
+
+def _run_silent_since(run: ScoringRun) -> datetime:
+    # When a worker last showed the run a sign of life: took, renewed or finished a chunk.
+    times = run.chunks.aggregate(lease=Max("heartbeat_at"), finished=Max("finished_at"))
+    return max(t for t in [run.created_at, run.started_at, *times.values()] if t is not None)
+
+
+def _queue_empty() -> bool:
+    """Return whether the broker's queue of chunks holds no message (False when unknown)."""
+    try:
+        with celery_app.connection_for_read() as connection_:
+            queue = celery_app.conf.task_default_queue
+            declared = connection_.default_channel.queue_declare(queue=queue, passive=True)
+    except ChannelError:  # no such queue: nothing was ever queued there
+        return True
+    except (KombuOperationalError, OSError, RedisError):
+        return False  # the broker is down: its messages may well be there
+    return declared.message_count == 0
 
 
 def run_estimate(
@@ -521,6 +544,62 @@ def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
     return _chunk_commit(chunk, scored)
 
 
+def chunk_score_overlapped(*, chunk: ScoringChunk, classifier: Classifier) -> None:
+    """Score one chunk, as `chunk_score` does, but leave its results to be written by this
+    process's writer thread while the caller goes on (a worker: to its next chunk).
+
+    The chunk's lease is held until its results are committed, so a process that dies with
+    results unwritten has the chunk queued again by the sweeper. Errors of the previous
+    chunk's commit are logged here (that chunk's lease runs out and it is redone). On SQLite,
+    or inside a transaction, this is `chunk_score`: one writer at a time there.
+    """
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        chunk_score(chunk=chunk, classifier=classifier)
+        return
+    scored = _chunk_prepare(chunk, classifier)
+    _WRITER.wait()
+    if isinstance(scored, _Scored):
+        _WRITER.submit(chunk, scored)
+
+
+class _ChunkWriter:
+    """One thread, with its own database connection, that commits scored chunks in order."""
+
+    def __init__(self) -> None:
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending: Future[None] | None = None
+
+    def submit(self, chunk: ScoringChunk, scored: _Scored) -> None:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-writer")
+        self.pending = self.executor.submit(self._commit, chunk, scored)
+
+    def wait(self) -> None:
+        """Wait until the chunk submitted last is committed (or failed, which is logged)."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        try:
+            pending.result()
+        except Exception:
+            logger.exception("writing the results of a chunk failed; it will be redone")
+
+    @staticmethod
+    def _commit(chunk: ScoringChunk, scored: _Scored) -> None:
+        connections["default"].close_if_unusable_or_obsolete()
+        with _Heartbeat(chunk.pk):
+            _chunk_commit(chunk, scored)
+
+
+# The writer of this process (a worker's pool process); its last chunk is awaited at shutdown.
+_WRITER = _ChunkWriter()
+
+
+def chunk_writes_flush() -> None:
+    """Wait until this process's results are all written (a worker that stops calls it)."""
+    _WRITER.wait()
+
+
 @dataclass
 class _Scored:
     """A chunk's scores, computed and waiting to be stored."""
@@ -562,8 +641,14 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | boo
     return _Scored(run, lead_pks, scores)
 
 
+def lease_renewal_seconds() -> float:
+    """Return how often a worker renews the lease of the chunk it holds: five times per
+    CHUNK_STALE_SECONDS, so that a few late renewals on a busy machine lose nothing."""
+    return max(0.2, settings.CHUNK_STALE_SECONDS / 5)
+
+
 class _Heartbeat:
-    """Renew a chunk's heartbeat while it is scored (a slow LLM chunk takes minutes), so the
+    """Renew a chunk's lease while it is scored (a slow LLM chunk takes minutes), so the
     sweeper tells a live worker from a dead one by CHUNK_STALE_SECONDS alone.
 
     A thread with its own connection; not inside a transaction, where the chunk's row may be
@@ -572,7 +657,7 @@ class _Heartbeat:
 
     def __init__(self, chunk_id: int) -> None:
         self.chunk_id = chunk_id
-        self.interval = max(1.0, settings.CHUNK_STALE_SECONDS / 4)
+        self.interval = lease_renewal_seconds()
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -657,8 +742,30 @@ def _score_chunk_leads(
 
 def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    upsert_results(
-        [
+    # Columns of a rule score and of an AI answer, built once for each distinct object: the
+    # heuristic's answers and the rule parts are shared by many leads.
+    rule_columns: dict[int, tuple] = {}
+    ai_columns: dict[int, tuple] = {}
+    rows = []
+    for pk, s in zip(lead_pks, scores, strict=True):
+        rule = rule_columns.get(id(s.rule))
+        if rule is None:
+            rule = rule_columns[id(s.rule)] = (
+                s.rule.total,
+                s.rule.role_points,
+                s.rule.industry_points,
+                s.rule.completeness_points,
+            )
+        ai = ai_columns.get(id(s.ai))
+        if ai is None:
+            ai = ai_columns[id(s.ai)] = (
+                s.ai.intent.value,
+                s.ai_points,
+                s.ai.provider,
+                s.ai.model,
+                s.ai.status,
+            )
+        rows.append(
             (
                 run.workspace_id,
                 pk,
@@ -666,24 +773,16 @@ def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> Non
                 run.pk,
                 s.score,
                 s.intent.value,
-                s.rule.total,
-                s.rule.role_points,
-                s.rule.industry_points,
-                s.rule.completeness_points,
-                s.ai.intent.value,
-                s.ai_points,
-                s.ai.provider,
-                s.ai.model,
-                s.ai.status,
+                *rule,
+                *ai,
                 s.reasoning,
                 rules.RULES_VERSION,
                 run.prompt_version if s.ai.provider == run.provider else "",
                 s.inputs_hash,
                 now,
             )
-            for pk, s in zip(lead_pks, scores, strict=True)
-        ]
-    )
+        )
+    upsert_results(rows)
 
 
 def results_changed(*, workspace_id: int) -> None:

@@ -1,19 +1,24 @@
-"""Celery entry points of background scoring: load by id, call the service, nothing else."""
+"""Celery entry points of background scoring: load by id, call the service, nothing else;
+and the sweeper that every worker runs beside them."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_shutdown, worker_ready
+from django.conf import settings
 from django.db import connections
 
-from scoring.classifiers import PROVIDERS, get_classifier
+from scoring.classifiers.factory import PROVIDERS, get_classifier
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.services import (
     callback_deliver,
     callback_retry_useful,
-    chunk_score,
+    chunk_score_overlapped,
+    chunk_writes_flush,
     requeue_stale_chunks,
 )
 
@@ -25,18 +30,16 @@ CALLBACK_RETRIES = 5
 
 @shared_task(name="scoring.tasks.score_chunk")
 def score_chunk(chunk_id: int) -> None:
-    """Score one chunk of a background run (idempotent: redelivery is harmless)."""
+    """Score one chunk of a background run (idempotent: redelivery is harmless).
+
+    Its results are written while the worker takes its next chunk; the chunk's lease covers
+    them until they are committed.
+    """
     chunk = ScoringChunk.objects.filter(pk=chunk_id).select_related("run").first()
     if chunk is None:
         return  # the run was discarded or deleted
     provider = chunk.run.provider if chunk.run.provider in PROVIDERS else None
-    chunk_score(chunk=chunk, classifier=get_classifier(provider))
-
-
-@shared_task(name="scoring.tasks.requeue_stale_chunks")
-def requeue_stale_chunks_task() -> int:
-    """Give the chunks of runs that stopped moving to live workers (run by celery beat)."""
-    return requeue_stale_chunks()
+    chunk_score_overlapped(chunk=chunk, classifier=get_classifier(provider))
 
 
 @shared_task(name="scoring.tasks.deliver_callback", bind=True, max_retries=CALLBACK_RETRIES)
@@ -52,13 +55,26 @@ def deliver_callback(self: object, run_id: int) -> None:
             raise self.retry(countdown=30 * 2**retries)  # type: ignore[attr-defined]
 
 
+@worker_process_shutdown.connect
+def _flush_writes(**kwargs: object) -> None:
+    # A pool process stopping (warm shutdown, max tasks) writes the chunk it scored last.
+    chunk_writes_flush()
+
+
 @worker_ready.connect
-def _sweep_on_start(**kwargs: object) -> None:
-    # A worker that starts after others died re-queues their stale chunks at once: here,
-    # not as a task that would wait behind the chunks already queued.
-    try:
-        requeue_stale_chunks()
-    except Exception:
-        logger.exception("the start-up sweep failed; celery beat will retry")
-    finally:
-        connections.close_all()
+def _start_sweeper(**kwargs: object) -> None:
+    # Every worker sweeps, in a thread of its main process, at once and then every
+    # SWEEP_SECONDS: chunks whose worker died are queued again as soon as their lease runs out
+    # (CHUNK_STALE_SECONDS), whichever workers are left. Not a queued task: it would wait
+    # behind the chunks. Sweeps of several workers claim each chunk once.
+    threading.Thread(target=_sweep_forever, name="chunk-sweeper", daemon=True).start()
+
+
+def _sweep_forever() -> None:
+    while True:
+        try:
+            requeue_stale_chunks()
+        except Exception:
+            logger.exception("sweeping stale chunks failed; trying again")
+            connections.close_all()
+        time.sleep(settings.SWEEP_SECONDS)

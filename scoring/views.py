@@ -33,7 +33,7 @@ from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, 
 from leadscoring.api.streaming import json_array_response
 from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
-from scoring.classifiers import get_classifier
+from scoring.classifiers.factory import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
 from scoring.result_rows import format_timestamp, result_items

@@ -233,6 +233,56 @@ def test_a_run_survives_its_worker_being_killed_mid_chunk(
     assert ScoringChunk.objects.get(pk=orphans[0]).attempts >= 2
 
 
+# The application's defaults (leadscoring/settings.py), which the SIGKILL test runs with: a
+# lease of 10 s, sweeps every 2 s, and Redis's redelivery of unacknowledged messages after 15
+# minutes, so that only the lease can bring the dead worker's chunk back.
+DEFAULT_RECOVERY = {
+    "LEADSCORING_CHUNK_STALE_SECONDS": "10",
+    "LEADSCORING_SWEEP_SECONDS": "2",
+    "LEADSCORING_VISIBILITY_TIMEOUT": "900",
+}
+LEASE = timedelta(seconds=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_of_a_worker_killed_mid_chunk_is_redone_once_its_lease_runs_out(
+    api, settings, offer, upload, start_worker, monkeypatch
+):
+    settings.AI_PROVIDER = SLOW
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    leads = LeadFactory.create_batch(60, upload=upload)  # 6 chunks of 500 ms
+    doomed = start_worker(LEADSCORING_AI_PROVIDER=SLOW, **DEFAULT_RECOVERY)
+    run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
+
+    def just_taken() -> ScoringChunk | None:
+        recent = timezone.now() - timedelta(seconds=0.2)
+        return run.chunks.filter(status=RUNNING, heartbeat_at__gt=recent).first()
+
+    orphan = wait_for(just_taken, what="the worker to take a chunk", workers=[doomed])
+    doomed.kill()
+    killed_at = timezone.now()
+    orphan.refresh_from_db()
+    lease_at_kill = orphan.heartbeat_at
+    survivor = start_worker(LEADSCORING_AI_PROVIDER=SLOW, **DEFAULT_RECOVERY)
+
+    final = wait_for(lambda: run_over(api, run.id), what="the run to end", workers=[survivor])
+
+    assert final["status"] == "completed"
+    lead_ids = list(ScoreResult.objects.filter(offer=offer).values_list("lead_id", flat=True))
+    assert sorted(lead_ids) == [lead.id for lead in leads]  # each lead exactly once
+    run.refresh_from_db()
+    assert run.scored == run.total == 60
+    orphan.refresh_from_db()
+    assert orphan.status == DONE
+    assert orphan.attempts == 2
+    # Taken again by the survivor's sweeper when its lease ran out, not before, nor by the
+    # broker's redelivery (15 minutes away)...
+    assert orphan.finished_at >= lease_at_kill + LEASE
+    # ...and within seconds: the lease, a sweep, the other chunks (3 s of scoring), and room
+    # for a loaded CI machine.
+    assert orphan.finished_at - killed_at < timedelta(seconds=45)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_cancelling_a_running_run_stops_its_chunks(
     api, settings, offer, upload, start_worker, monkeypatch
@@ -504,12 +554,13 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_went_silent(
         status=RUNNING, attempts=1, heartbeat_at=now - timedelta(seconds=CHUNK_STALE_SECONDS + 1)
     )
 
-    assert services.requeue_stale_chunks() == 1
+    assert services.requeue_stale_chunks(now=now) == 1
 
     assert queued_tasks(broker.redis, broker.queue) == [("scoring.tasks.score_chunk", [silent.id])]
     silent.refresh_from_db()
-    assert silent.heartbeat_at >= now  # touched: the next sweep waits a full period
-    assert services.requeue_stale_chunks() == 0
+    assert silent.heartbeat_at == now  # claimed: the next sweeps wait a full lease
+    later = now + timedelta(seconds=CHUNK_STALE_SECONDS - 0.5)
+    assert services.requeue_stale_chunks(now=later) == 0
     waiting.refresh_from_db()
     assert waiting.status == ScoringChunk.Status.PENDING
 

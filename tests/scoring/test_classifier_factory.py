@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from scoring.classifiers import get_classifier
+from scoring.classifiers.factory import get_classifier
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import OpenAIClassifier
 

@@ -6,7 +6,10 @@ Pure: no database.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -296,3 +299,46 @@ def test_score_leads_raises_when_the_classifier_answers_the_wrong_number_of_time
         RuntimeError, match=rf"^RecordingClassifier answered {answered} times for 2 leads$"
     ):
         score_leads(OFFER, [lead(1), lead(2)], RecordingClassifier(extra=extra), Thresholds())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"name": "Someone Else", "company": "Globex", "location": "Paris", "linkedin_bio": "Hi"},
+        {"location": "", "linkedin_bio": ""},
+        {"company": "   ", "industry": ""},
+        {"role": "", "name": "Solo"},
+        {"role": "Intern", "industry": "Education"},
+    ],
+)
+def test_rule_scores_kept_per_role_and_industry_equal_the_rule_layer(changes):
+    # score_leads keeps rule parts per (role, industry, blank fields): first with another
+    # lead of the same role and industry, then with this one.
+    first = dataclasses.replace(LEAD, **{k: v for k, v in changes.items() if k in ("role",)})
+    lead_ = dataclasses.replace(LEAD, **changes)
+    icp = rules.icp_for_offer(OFFER)
+
+    scored = score_leads(OFFER, [first, lead_], RecordingClassifier(), Thresholds())
+
+    assert scored[1].rule == rules.score_lead(lead_, icp)
+    assert scored[1].reasoning.startswith(rules.score_lead(lead_, icp).reasoning + ". AI")
+
+
+@pytest.mark.parametrize("module", ["scoring.composition", "scoring.classifiers.heuristic"])
+def test_scoring_module_imports_no_django(module):
+    check = (
+        f"import sys, {module}; "
+        "leaked = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
+        "print(leaked); sys.exit(1 if leaked else 0)"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr

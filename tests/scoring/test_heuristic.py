@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from scoring.classifiers import heuristic
 from scoring.classifiers.base import Classification, Classifier, Intent
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.facts import LeadFacts, OfferFacts
@@ -281,3 +284,67 @@ def test_an_audience_or_a_job_search_is_no_buying_signal(bio):
     result = classify(make_lead(role="Sales Manager", linkedin_bio=bio))
 
     assert "bio mentions" not in result.reasoning
+
+
+# --- the search for signals: gated by first words, same matches as the plain alternation --
+
+
+def plain_alternation_labels(text: str) -> list[str]:
+    """What the labels' one alternation finds with `finditer` at every word, as it did before
+    the first-word gate: the reference the gated search must equal."""
+    found: list[str] = []
+    text = " " + text
+    for match in heuristic._alternation({**heuristic._SIGNALS, **heuristic._NEGATIVES}).finditer(
+        text
+    ):
+        label = heuristic._BIO_MATCHER.labels[match.lastgroup or ""]
+        start = match.start() + 1
+        window = text[max(0, start - heuristic._NEGATION_WINDOW) : start]
+        if label not in found and not heuristic._NEGATION_BEFORE.search(window):
+            found.append(label)
+    return found
+
+
+# Words of the signal phrases, their neighbours and plain words, shuffled into bios: phrases
+# whole, cut, negated, glued to "$" or to a digit.
+VOCABULARY = (
+    "we re hiring now growing our sales team building out a new team scaling up fast raised "
+    "$12m series b seed round looking for a better crm new role tool evaluating tools in the "
+    "market for request a demo expanding into new markets migrating off legacy system replace "
+    "our current vendor budget approved not no never don t i am an mba student class of 2027 "
+    "retired ceo open to work seeking new opportunities no sales pitches unsubscribe hiring2 "
+    "budget$ $budget in as we do scale hypergrowth pre seed vc backed rfp piloting students"
+)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_gated_signal_search_finds_what_the_plain_alternation_finds(seed):
+    rng = random.Random(seed)
+    for _ in range(100):
+        text = heuristic._normalise(" ".join(rng.choices(VOCABULARY.split(), k=rng.randint(1, 40))))
+
+        assert heuristic._BIO_MATCHER.find(text) == plain_alternation_labels(text), text
+
+
+def test_every_signal_phrase_starts_with_a_listed_word():
+    # Otherwise the gate is off and every word is tried again (correct, but slow).
+    for pattern in (*heuristic._SIGNALS.values(), *heuristic._NEGATIVES.values()):
+        assert heuristic._first_words(pattern), pattern
+    assert "(?=" in heuristic._BIO_MATCHER.pattern.pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"hiring|we re hiring", {"hiring", "we"}),
+        (r"request(?:ing)? (?:a )?demo", {"request", "requesting"}),
+        (r"(?:i am|i m|im|currently) (?:an? )?student", {"i", "im", "currently"}),
+        (r"(?:phd|mba) student|class of 20\d\d", {"phd", "mba", "class"}),
+        (r"\w+ hiring", None),  # any word: no list
+        (r"(?:a )?demo", {"a", "demo"}),
+        (r" ?hiring", None),  # may start with a space: with any word
+    ],
+)
+def test_first_words_of_a_pattern(pattern, words):
+    expected = None if words is None else frozenset(words)
+    assert heuristic._first_words(pattern) == expected

@@ -16,8 +16,8 @@ from tqdm import tqdm
 from leads.csv_import import CsvFormatError, LeadCsvReader, RowError
 from offers.serializers import OfferSerializer
 from scoring import rules
-from scoring.classifiers import get_classifier
 from scoring.classifiers.base import ClassifierError
+from scoring.classifiers.factory import get_classifier
 from scoring.composition import score_leads
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LeadFacts, OfferFacts
