@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from offers.selectors import offer_list
-from scoring.classifiers import get_classifier
+from scoring.classifiers.factory import get_classifier
 from scoring.selectors import run_get, run_list
 from scoring.serializers import RunSerializer
 from scoring.services import (
