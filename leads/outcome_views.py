@@ -11,14 +11,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.csv_import import CsvFormatError
-from leads.parsers import ApplicationCsvBodyParser, CsvBodyParser, too_large_message
+from leads.parsers import (
+    ApplicationCsvBodyParser,
+    CsvBodyParser,
+    max_body_bytes,
+    too_large_message,
+)
 from leads.serializers import OutcomeImportSerializer
 from leads.services import leads_record_outcomes
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
-
-# Room for a multipart body's boundaries and part headers around a file of the largest size.
-MULTIPART_ENVELOPE_BYTES = 64 * 1024
 
 OUTCOMES_EXAMPLE = {
     "rows_total": 4,
@@ -85,7 +87,7 @@ class OutcomeImportView(APIView):
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
+        if declared > max_body_bytes():
             raise PayloadTooLarge(too_large_message())
         file = request.FILES.get("file")
         if file is None:

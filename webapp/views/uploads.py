@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from leads.csv_import import CsvFormatError
+from leads.parsers import max_body_bytes
 from leads.selectors import upload_get, upload_list
 from leads.services import leads_import_csv
-from leads.views import MULTIPART_ENVELOPE_BYTES, safe_filename
+from leads.views import safe_filename
 from webapp.access import workspace_page
 from webapp.forms import UploadForm
 from workspaces.models import Workspace
@@ -23,7 +24,7 @@ def upload_new(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     uploads = upload_list(workspace=workspace)[:LISTED]
     if request.method != "POST":
         return render(request, "webapp/upload.html", {"form": UploadForm(), "uploads": uploads})
-    if _declared_length(request) > settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES:
+    if _declared_length(request) > max_body_bytes():
         # Refused before Django reads the body.
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         context = {
