@@ -13,7 +13,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
+from scoring.classifiers.prompt import DATA_CLOSE, DATA_OPEN
 
 PATH = "/v1/chat/completions"
 MODEL = "gpt-test"
