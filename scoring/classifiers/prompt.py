@@ -100,7 +100,8 @@ SCHEMA_INSTRUCTION = "The JSON object must validate against this JSON Schema: {s
 FOLDED_SEPARATOR = "\n\n"
 
 
-def _content_digest() -> str:
+def prompt_digest() -> str:
+    """Return a digest of everything the model reads: instructions, markers and schema."""
     parts = [
         SYSTEM_PROMPT,
         USER_PREAMBLE,
@@ -116,7 +117,7 @@ def _content_digest() -> str:
 
 # Derived from everything the model reads, never written by hand: cached answers are keyed on
 # it, so an edited prompt or schema can never reuse an old prompt's answers.
-PROMPT_VERSION = f"prompt-{_content_digest()}"
+PROMPT_VERSION = f"prompt-{prompt_digest()}"
 
 # Characters that render as nothing or reorder text: escaped in the data block so a bio cannot
 # hide instructions from a human reviewer, nor smuggle the block's delimiters.

@@ -147,7 +147,11 @@ def reasoning(role: str) -> str:
 def results_for(leads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fake model's answers: intent and reasoning derived from the role, to catch mix-ups."""
     return [
-        {"id": lead["id"], "intent": role_intent(lead["role"]), "reasoning": reasoning(lead["role"])}
+        {
+            "id": lead["id"],
+            "intent": role_intent(lead["role"]),
+            "reasoning": reasoning(lead["role"]),
+        }
         for lead in leads
     ]
 
@@ -287,7 +291,11 @@ def test_invalid_json_is_asked_again_in_halves_then_accepted(httpserver, make_cl
 
     assert classifier.classify(OFFER, leads) == [expected_ok(lead) for lead in leads]
     assert (classifier.requests_made, classifier.splits, classifier.fallbacks) == (3, 1, 0)
-    assert [len(data_block(request)["leads"]) for request in requests(httpserver)] == [3, 2, 1]  # the server is up; only its answer was bad
+    assert [len(data_block(request)["leads"]) for request in requests(httpserver)] == [
+        3,
+        2,
+        1,
+    ]  # the server is up; only its answer was bad
 
 
 def test_intent_outside_the_enum_is_retried_then_falls_back(httpserver, make_classifier):
@@ -334,7 +342,10 @@ def test_missing_answers_are_asked_for_again(httpserver, make_classifier):
 
 def test_leads_never_answered_fall_back_and_are_not_dropped(httpserver, make_classifier):
     leads = [make_lead(i) for i in range(4)]
-    serve(httpserver, lambda _: answer([{"id": 0, "intent": "High", "reasoning": "Fits the offer well."}]))
+    serve(
+        httpserver,
+        lambda _: answer([{"id": 0, "intent": "High", "reasoning": "Fits the offer well."}]),
+    )
 
     results = make_classifier(max_retries=1).classify(OFFER, leads)
 
