@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench llm-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ingest.py --rows 100000
 	$(BIN)/python bench/ingest.py --rows 100000 --postgres
+
+# Opt-in, never in CI: the OpenAI provider against a real llama.cpp server on loopback
+# (scripts/llm_check.py). The first run builds llama-cpp-python, 15-30 minutes.
+llm-check: $(VENV)/.runtime
+	$(BIN)/python scripts/llm_check.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -5,26 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import openai
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from scoring.classifiers.base import Classification, Classifier, ClassifierError
+from scoring.classifiers.llm_http import (
+    RequestFailed,
+    backoff,
+    read_completion,
+    status_failure,
+)
 from scoring.classifiers.output_modes import (
-    NEGOTIATION_ORDER,
+    Negotiation,
     OutputMode,
-    next_mode,
     parse_output_mode,
     refuses_format,
     response_format,
@@ -33,7 +35,9 @@ from scoring.classifiers.output_modes import (
 from scoring.classifiers.prompt import (
     PROMPT_VERSION,
     build_messages,
+    estimate_tokens,
     lead_payload,
+    max_output_tokens,
     offer_payload,
     parse_answers,
 )
@@ -41,7 +45,7 @@ from scoring.facts import LeadFacts, OfferFacts
 from scoring.ratelimit import RateLimiter, RateLimitUnavailable, get_llm_rate_limiter
 
 if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+    pass
 
 logger = logging.getLogger(__name__)
 # (base URL, model, key digest) that answered once in this process, with the output mode that
@@ -58,42 +62,10 @@ DEFAULT_MAX_RETRIES = 3
 # Consecutive failed batches before this instance stops calling the provider: a dead provider
 # would otherwise cost retries x batches x timeout before the run could finish.
 BREAKER_THRESHOLD = 5
-# A server may ask for minutes; a run waiting that long is worse than the heuristic fallback.
-RETRY_AFTER_CAP = 30.0
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 20.0
-# A request's tokens as the rate limiter counts them, estimated before sending: JSON and
-# English average about 4 characters a token, and one answer (id, intent, one or two
-# sentences) about 80 tokens. Close to what providers count, so the tokens-per-minute limit
-# neither leaves capacity idle nor lets a run exceed it by much.
-CHARS_PER_TOKEN = 4
-OUTPUT_TOKENS_PER_LEAD = 80
-# The answer's own braces and key, and slack for a tokenizer that splits JSON finely. With
-# OUTPUT_TOKENS_PER_LEAD it bounds every request (max_tokens): a small model that never emits
-# its end token would otherwise generate until its context is full, and a local server that
-# serves one request at a time would time out every request queued behind it.
-OUTPUT_TOKENS_MARGIN = 64
 # Longest model name kept in provenance (ScoreResult.ai_model holds 200 characters).
 MODEL_NAME_MAX_CHARS = 200
 
-_TRANSIENT_STATUSES = frozenset({408, 409, 429})
-
 Sleep = Callable[[float], None]
-
-
-def max_output_tokens(leads: int) -> int:
-    """Return the completion tokens one request about `leads` leads may use."""
-    return OUTPUT_TOKENS_PER_LEAD * leads + OUTPUT_TOKENS_MARGIN
-
-
-class _RequestFailed(Exception):
-    """One request got no usable answer; `retryable` says whether asking again may help."""
-
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 class OpenAIClassifier:
@@ -182,15 +154,15 @@ class OpenAIClassifier:
         )
         remembered = _VERIFIED_ENDPOINTS.get(self._endpoint)
         self._verified = remembered is not None
-        # A forced mode is never changed; a negotiated one only until a request in it worked.
-        self.output_mode: OutputMode = forced or remembered or NEGOTIATION_ORDER[0]
-        self._mode_settled = forced is not None or remembered is not None
+        self.negotiation = Negotiation(forced=forced, remembered=remembered)
         self._failed_batches = 0
         self.requests_made = 0
         self.retries = 0
         self.splits = 0
         self.answered = 0
         self.fallbacks = 0
+        self.cut_at_bound = 0  # answers that stopped at max_tokens
+        self.over_bound = 0  # answers longer than max_tokens: a server ignoring it
         self.reported_models: set[str] = set()
 
     def classify(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> list[Classification]:
@@ -224,14 +196,16 @@ class OpenAIClassifier:
         answered = sum(answer.status == "ok" for answer in answers)
         logger.info(
             "openai classify: %d leads, %d answered by the model, %d fell back; %d requests, "
-            "%d retries, %d splits, mode %s, model %s in %.2fs",
+            "%d retries, %d splits, %d cut at max_tokens, %d over it, mode %s, model %s in %.2fs",
             len(leads),
             answered,
             len(leads) - answered,
             self.requests_made,
             self.retries,
             self.splits,
-            self.output_mode.value,
+            self.cut_at_bound,
+            self.over_bound,
+            self.negotiation.mode.value,
             ",".join(sorted(self.reported_models)) or "-",
             time.monotonic() - started,
         )
@@ -276,12 +250,12 @@ class OpenAIClassifier:
             except ClassifierError:
                 abort.set()
                 raise
-            except _RequestFailed as exc:
+            except RequestFailed as exc:
                 provider_answered = False
                 reasons.update(dict.fromkeys(pending, exc.reason))
                 if exc.retryable and retries < self.max_retries:
                     self._add(retries=1)
-                    wait = exc.retry_after if exc.retry_after is not None else _backoff(retries + 1)
+                    wait = exc.retry_after if exc.retry_after is not None else backoff(retries + 1)
                     queue.appendleft((pending, retries + 1, wait))
                 else:
                     given_up += pending
@@ -325,7 +299,7 @@ class OpenAIClassifier:
         While the output mode is being negotiated, a refusal of the mode or an unreadable
         answer moves to the next mode and asks again at once.
         """
-        mode = self.output_mode
+        mode = self.negotiation.mode
         messages = build_messages(
             offer,
             leads,
@@ -336,15 +310,16 @@ class OpenAIClassifier:
             try:
                 self.rate_limiter.acquire(estimate_tokens(messages, len(leads)))
             except RateLimitUnavailable as exc:
-                raise _RequestFailed("rate limiter unavailable", retryable=True) from exc
+                raise RequestFailed("rate limiter unavailable", retryable=True) from exc
         self._add(requests_made=1)
+        bound = max_output_tokens(len(leads))
         started = time.monotonic()
         try:
             completion = self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 response_format=response_format(mode, len(leads)),  # type: ignore[call-overload]
-                max_tokens=max_output_tokens(len(leads)),
+                max_tokens=bound,
             )
         except openai.APIStatusError as exc:
             logger.warning(
@@ -355,25 +330,37 @@ class OpenAIClassifier:
                 time.monotonic() - started,
             )
             said = f"{exc.message} {exc.param or ''} {exc.body!r}"
-            if refuses_format(exc.status_code, said) and self._next_mode(mode):
+            if refuses_format(exc.status_code, said) and self.negotiation.refused(mode):
                 return self._request(offer, leads)
+            if exc.status_code in (401, 403, 404):
+                # A key revoked or a model withdrawn since: probe with one batch again next time.
+                _VERIFIED_ENDPOINTS.pop(self._endpoint, None)
             # Not chained: the provider's message may quote part of the key.
-            raise self._status_failure(exc) from None
+            raise status_failure(exc, model=self.model) from None
         except openai.APITimeoutError as exc:
             logger.warning("openai request timed out after %.2fs", time.monotonic() - started)
-            raise _RequestFailed("timeout", retryable=True) from exc
+            raise RequestFailed("timeout", retryable=True) from exc
         except openai.APIConnectionError as exc:
             logger.warning("openai connection error after %.2fs", time.monotonic() - started)
-            raise _RequestFailed("connection error", retryable=True) from exc
+            raise RequestFailed("connection error", retryable=True) from exc
         except openai.OpenAIError as exc:
-            raise _RequestFailed("unreadable response", retryable=True) from exc
-        content, refusal, finish_reason, reported = _read(completion)
+            raise RequestFailed("unreadable response", retryable=True) from exc
+        content, refusal, finish_reason, reported = read_completion(completion)
+        used = getattr(getattr(completion, "usage", None), "completion_tokens", None)
         logger.debug(
-            "openai request ok: leads=%d duration=%.2fs finish=%s",
+            "openai request ok: leads=%d mode=%s duration=%.2fs finish=%s tokens=%s/%d",
             len(leads),
+            mode.value,
             time.monotonic() - started,
             finish_reason,
+            used,
+            bound,
         )
+        if finish_reason == "length":
+            self._add(cut_at_bound=1)
+        if isinstance(used, int) and used > bound:
+            self._add(over_bound=1)
+            logger.warning("openai: the server ignored max_tokens (%d > %d)", used, bound)
         if refusal:
             self._settle(mode)
             return {}, dict.fromkeys(range(len(leads)), "model refused")
@@ -381,7 +368,7 @@ class OpenAIClassifier:
         unreadable = not parsed and set(problems.values()) <= _UNREADABLE
         if finish_reason == "length" and unreadable:
             problems = dict.fromkeys(range(len(leads)), "answer cut at its token limit")
-        elif unreadable and self._next_mode(mode):
+        elif unreadable and self.negotiation.refused(mode):
             return self._request(offer, leads)
         self._settle(mode)
         model = (reported or self.model)[:MODEL_NAME_MAX_CHARS]
@@ -395,58 +382,10 @@ class OpenAIClassifier:
             for local_id, (intent, reasoning) in parsed.items()
         }, problems
 
-    def _next_mode(self, failed: OutputMode) -> bool:
-        """Move on from a mode the server refused; return whether there is a mode to try."""
-        with self._lock:
-            if self._mode_settled:
-                return False
-            if self.output_mode is not failed:
-                return True  # a concurrent request moved on already
-            following = next_mode(failed)
-            if following is None:
-                return False
-            self.output_mode = following
-        logger.info("openai: output mode %s refused, trying %s", failed.value, following.value)
-        return True
-
     def _settle(self, mode: OutputMode) -> None:
-        with self._lock:
-            if self.output_mode is mode:
-                self._mode_settled = True
-            self._verified = True
+        self.negotiation.worked(mode)
+        self._verified = True
         _VERIFIED_ENDPOINTS[self._endpoint] = mode
-
-    def _status_failure(self, exc: openai.APIStatusError) -> Exception:
-        status = exc.status_code
-        if status in (401, 403, 404):
-            # A key revoked or a model withdrawn since: probe with one batch again next time.
-            _VERIFIED_ENDPOINTS.pop(self._endpoint, None)
-        if status == 401:
-            return ClassifierError(
-                "The LLM provider rejected the API key (401): check OPENAI_API_KEY.",
-                permanent=True,
-            )
-        if status == 403:
-            return ClassifierError(
-                f"The LLM provider refused access to model '{self.model}' (403): check the API "
-                "key's permissions and OPENAI_MODEL.",
-                permanent=True,
-            )
-        if status == 404:
-            return ClassifierError(
-                f"The LLM provider has no model '{self.model}' (404): check OPENAI_MODEL, and "
-                "OPENAI_BASE_URL for compatible servers.",
-                permanent=True,
-            )
-        if status == 429 and exc.code == "insufficient_quota":
-            return ClassifierError(
-                "The LLM provider reports the account's quota is used up (429).", permanent=True
-            )
-        if status in _TRANSIENT_STATUSES or status >= 500:
-            return _RequestFailed(
-                f"HTTP {status}", retryable=True, retry_after=_retry_after(exc.response.headers)
-            )
-        return _RequestFailed(f"HTTP {status}", retryable=False)
 
     def _fall_back(
         self, offer: OfferFacts, leads: list[LeadFacts], reasons: list[str]
@@ -488,53 +427,6 @@ class OpenAIClassifier:
 
 # Problems that mean the answer could not be read at all, as opposed to read and found wrong.
 _UNREADABLE = frozenset({"invalid JSON", "answer not in the expected shape"})
-
-
-def estimate_tokens(messages: Sequence[ChatCompletionMessageParam], leads: int) -> int:
-    """Return the tokens a request for `leads` leads is expected to use, prompt and answer."""
-    chars = sum(
-        len(content) for message in messages if isinstance(content := message.get("content"), str)
-    )
-    return chars // CHARS_PER_TOKEN + OUTPUT_TOKENS_PER_LEAD * leads
-
-
-def _read(completion: ChatCompletion) -> tuple[str | None, str | None, str | None, str | None]:
-    """Return (content, refusal, finish_reason, model) of a completion, None where absent."""
-    try:
-        choice = completion.choices[0]
-        message = choice.message
-        content, refusal, finish = message.content, message.refusal, choice.finish_reason
-    except (AttributeError, IndexError, TypeError):
-        content, refusal, finish = None, None, None
-    model = getattr(completion, "model", None)
-    return content, refusal, finish, model if isinstance(model, str) and model.strip() else None
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Return the wait a 429/5xx asked for, in seconds (capped), or None when it named none."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return min(max(float(milliseconds) / 1000, 0.0), RETRY_AFTER_CAP)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError):
-            return None
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
-
-
-def _backoff(attempt: int) -> float:
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
-    # Jitter spreads the retries of concurrent batches; it is not a security measure.
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
 
 
 def _setting(value: int | None, name: str, default: int, *, minimum: int) -> int:

@@ -10,12 +10,16 @@ modes in NEGOTIATION_ORDER and keeps the first that works, unless OPENAI_OUTPUT_
 from __future__ import annotations
 
 import copy
+import logging
+import threading
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from scoring.classifiers.prompt import ANSWER_SCHEMA, REASONING_MAX_CHARS
+
+logger = logging.getLogger(__name__)
 
 AUTO = "auto"
 
@@ -95,3 +99,34 @@ def refuses_format(status: int, said: str) -> bool:
     """Return whether an error (status, and the text of its body) refuses the output format."""
     said = said.lower()
     return status in _REFUSAL_STATUSES and any(word in said for word in _FORMAT_WORDS)
+
+
+class Negotiation:
+    """The output mode of one endpoint: forced by settings, remembered from an earlier run, or
+    being found out. A forced mode never changes; a negotiated one until a request in it
+    worked. Thread-safe."""
+
+    def __init__(self, *, forced: OutputMode | None, remembered: OutputMode | None) -> None:
+        self.mode: OutputMode = forced or remembered or NEGOTIATION_ORDER[0]
+        self.settled = forced is not None or remembered is not None
+        self._lock = threading.Lock()
+
+    def refused(self, mode: OutputMode) -> bool:
+        """Note that the server refused `mode`; return whether another mode is worth a try."""
+        with self._lock:
+            if self.settled:
+                return False
+            if self.mode is not mode:
+                return True  # a concurrent request moved on already
+            following = next_mode(mode)
+            if following is None:
+                return False
+            self.mode = following
+        logger.info("openai: output mode %s refused, trying %s", mode.value, following.value)
+        return True
+
+    def worked(self, mode: OutputMode) -> None:
+        """Note that the server answered a request in `mode`: keep it from now on."""
+        with self._lock:
+            if self.mode is mode:
+                self.settled = True

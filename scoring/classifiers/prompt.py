@@ -24,6 +24,18 @@ REASONING_MAX_CHARS = 300
 # model that skipped the explanation, which the spec requires.
 REASONING_MIN_WORDS = 3
 
+# A request's tokens as the rate limiter counts them, estimated before sending: JSON and
+# English average about 4 characters a token, and one answer (id, intent, one or two
+# sentences) about 80 tokens. Close to what providers count, so the tokens-per-minute limit
+# neither leaves capacity idle nor lets a run exceed it by much.
+CHARS_PER_TOKEN = 4
+OUTPUT_TOKENS_PER_LEAD = 80
+# The answer's own braces and key, and slack for a tokenizer that splits JSON finely. With
+# OUTPUT_TOKENS_PER_LEAD it bounds every request (max_tokens): a small model that never emits
+# its end token would otherwise generate until its context is full, and a local server that
+# serves one request at a time would time out every request queued behind it.
+OUTPUT_TOKENS_MARGIN = 64
+
 DATA_OPEN = "<<<LEADS_JSON"
 DATA_CLOSE = "LEADS_JSON>>>"
 
@@ -194,6 +206,19 @@ def build_messages(
     if fold_system:
         return [{"role": "user", "content": f"{instructions}{FOLDED_SEPARATOR}{user}"}]
     return [{"role": "system", "content": instructions}, {"role": "user", "content": user}]
+
+
+def max_output_tokens(leads: int) -> int:
+    """Return the completion tokens one request about `leads` leads may use."""
+    return OUTPUT_TOKENS_PER_LEAD * leads + OUTPUT_TOKENS_MARGIN
+
+
+def estimate_tokens(messages: Sequence[ChatCompletionMessageParam], leads: int) -> int:
+    """Return the tokens a request for `leads` leads is expected to use, prompt and answer."""
+    chars = sum(
+        len(content) for message in messages if isinstance(content := message.get("content"), str)
+    )
+    return chars // CHARS_PER_TOKEN + OUTPUT_TOKENS_PER_LEAD * leads
 
 
 def parse_answers(

@@ -17,7 +17,8 @@ from werkzeug import Request, Response
 
 from scoring.classifiers.base import Classification, ClassifierError, Intent
 from scoring.classifiers.heuristic import HeuristicClassifier
-from scoring.classifiers.openai import RETRY_AFTER_CAP, OpenAIClassifier
+from scoring.classifiers.llm_http import RETRY_AFTER_CAP
+from scoring.classifiers.openai import OpenAIClassifier
 from scoring.classifiers.prompt import (
     BIO_MAX_CHARS,
     DATA_CLOSE,

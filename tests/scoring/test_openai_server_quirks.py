@@ -133,7 +133,7 @@ def test_the_mode_that_worked_is_remembered_for_the_endpoint(httpserver, make_cl
     assert_all_answered(later.classify(OFFER, LEADS))
 
     assert [f["type"] for f in formats(httpserver)] == ["json_object"] * 4
-    assert make_classifier(api_key="sk-other").output_mode == "json_schema"
+    assert make_classifier(api_key="sk-other").negotiation.mode == "json_schema"
 
 
 @pytest.mark.parametrize("status", [400, 422, 500])
