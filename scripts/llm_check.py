@@ -17,7 +17,9 @@ two cores). It checks the protocol, not the model's judgement:
    the model (ai_status ok) and no answer ran past its max_tokens; prints answered and
    fallback counts and the time per batch. Labels are not checked.
 
-Usage: python scripts/llm_check.py [--batch-sizes 1,5,10] [--fold-system-prompt]
+Usage: python scripts/llm_check.py [--batch-sizes 1,5,10] [--leads N] [--fold-system-prompt]
+(--leads scores only the first N leads of the samples: on a busy CPU-only machine a lead costs
+this small model half a minute.)
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ SUMMARY = re.compile(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", default="1,5,10")
+    parser.add_argument("--leads", type=int, help="Only the first N leads of the samples.")
     parser.add_argument(
         "--fold-system-prompt",
         action="store_true",
@@ -77,6 +80,7 @@ def main() -> int:
     python = ensure_server_venv()
     model = ensure_model(python)
     OUT.mkdir(parents=True, exist_ok=True)
+    samples = sample_leads(args.leads)
     log = (OUT / "server.log").open("w")
     server = subprocess.Popen(  # noqa: S603 - our own virtualenv's python, fixed arguments
         [
@@ -100,13 +104,13 @@ def main() -> int:
     failures: list[str] = []
     try:
         wait_for_server(server)
-        leads = reference_leads()
+        leads = reference_leads(samples)
         print(
             f"{'batch':>5} {'leads':>5} {'answered':>8} {'fallback':>8} {'requests':>8} "
             f"{'splits':>6} {'cut':>4} {'over':>4} {'s/batch':>8} {'s/request':>9}  mode, model"
         )
         for size in sizes:
-            failures += check_batch_size(size, leads, fold=args.fold_system_prompt)
+            failures += check_batch_size(size, samples, leads, fold=args.fold_system_prompt)
     finally:
         server.terminate()
         try:
@@ -210,7 +214,20 @@ def wait_for_server(server: subprocess.Popen, seconds: float = 120) -> None:
     raise SystemExit(f"The server did not answer within {seconds:.0f}s")
 
 
-def score_csv(out: Path, env: dict[str, str]) -> tuple[int, str, float]:
+def sample_leads(count: int | None) -> Path:
+    """Return samples/leads.csv, or a copy of its header and first `count` leads."""
+    samples = ROOT / "samples" / "leads.csv"
+    if count is None:
+        return samples
+    with samples.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    subset = OUT / f"leads-{count}.csv"
+    with subset.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(rows[: count + 1])
+    return subset
+
+
+def score_csv(samples: Path, out: Path, env: dict[str, str]) -> tuple[int, str, float]:
     """Run score_csv on the samples; return its exit status, its stderr and its duration."""
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "OPENAI_OUTPUT_MODE"):
         env.pop(name, None)
@@ -221,7 +238,7 @@ def score_csv(out: Path, env: dict[str, str]) -> tuple[int, str, float]:
                 sys.executable,
                 "manage.py",
                 "score_csv",
-                "samples/leads.csv",
+                str(samples),
                 "--offer",
                 "samples/offer.json",
                 "--out",
@@ -243,17 +260,19 @@ def read_statuses(path: Path) -> list[str]:
         return [row["ai_status"] for row in csv.DictReader(file)]
 
 
-def reference_leads() -> int:
-    """Return how many leads of the samples score_csv keeps (the offline heuristic's count)."""
+def reference_leads(samples: Path) -> int:
+    """Return how many leads of `samples` score_csv keeps (the offline heuristic's count)."""
     out = OUT / "scored-heuristic.csv"
-    status, said, _ = score_csv(out, {**os.environ, "LEADSCORING_AI_PROVIDER": "heuristic"})
+    status, said, _ = score_csv(
+        samples, out, {**os.environ, "LEADSCORING_AI_PROVIDER": "heuristic"}
+    )
     if status:
         raise SystemExit(f"score_csv with the heuristic failed: {said.strip()[-300:]}")
     return len(read_statuses(out))
 
 
-def check_batch_size(size: int, leads: int, *, fold: bool) -> list[str]:
-    """Score samples/leads.csv at `size` leads a request; print figures, return failures."""
+def check_batch_size(size: int, samples: Path, leads: int, *, fold: bool) -> list[str]:
+    """Score `samples` at `size` leads a request; print figures, return failures."""
     out = OUT / f"scored-batch-{size}.csv"
     out.unlink(missing_ok=True)
     env = {
@@ -272,7 +291,7 @@ def check_batch_size(size: int, leads: int, *, fold: bool) -> list[str]:
         "OPENAI_REQUESTS_PER_MINUTE": "0",
         "OPENAI_TOKENS_PER_MINUTE": "0",
     }
-    status, said, elapsed = score_csv(out, env)
+    status, said, elapsed = score_csv(samples, out, env)
     summary = SUMMARY.search(said)
     if status or summary is None or not out.exists():
         tail = said.strip().splitlines()[-1:] or ["no output"]
