@@ -23,6 +23,10 @@ REASONING_MAX_CHARS = 300
 # A reasoning must name at least a fact or two ("VP Sales in SaaS"): "Fits." or "High" is a
 # model that skipped the explanation, which the spec requires.
 REASONING_MIN_WORDS = 3
+# A reasoning mostly made of runs of this many words found in the prompt is the prompt echoed
+# back (a placeholder reworded around its edges, a rubric line), not an explanation.
+COPIED_RUN_WORDS = 5
+COPIED_SHARE = 0.5
 
 # A request's tokens as the rate limiter counts them, estimated before sending: JSON and
 # English average about 4 characters a token, and one answer (id, intent, one or two
@@ -147,6 +151,13 @@ def _words(text: str) -> str:
 _PROMPT_WORDS = " {} ".format(
     _words(" ".join([SYSTEM_PROMPT, USER_PREAMBLE, json.dumps(ANSWER_SCHEMA), SCHEMA_INSTRUCTION]))
 )
+_PROMPT_RUNS = frozenset(
+    tuple(words[i : i + COPIED_RUN_WORDS])
+    for words in [_PROMPT_WORDS.split()]
+    for i in range(len(words) - COPIED_RUN_WORDS + 1)
+)
+# "<...>": the prompt's placeholder syntax, never part of an explanation.
+_TEMPLATE_SLOT = re.compile(r"<[^<>]{8,}>")
 _PLACEHOLDERS = tuple(
     _words(text)
     for text in (
@@ -264,16 +275,31 @@ def reasoning_problem(reasoning: object) -> str | None:
     """Return why `reasoning` cannot explain an answer, or None when it can.
 
     Rejected: no text, fewer than REASONING_MIN_WORDS words, or words copied from the prompt
-    (its placeholder, its schema's descriptions, or any run of its own sentences).
+    (its placeholder, even reworded around the edges or left in its <...> slot, its schema's
+    descriptions, or mostly runs of its own sentences).
     """
     if not isinstance(reasoning, str) or not reasoning.strip():
         return "no reasoning"
     words = _words(reasoning)
     if len(words.split()) < REASONING_MIN_WORDS:
         return "reasoning too short"
-    if f" {words} " in _PROMPT_WORDS or any(placeholder in words for placeholder in _PLACEHOLDERS):
+    if (
+        f" {words} " in _PROMPT_WORDS
+        or any(placeholder in words for placeholder in _PLACEHOLDERS)
+        or _TEMPLATE_SLOT.search(reasoning)
+        or _copied_share(words.split()) >= COPIED_SHARE
+    ):
         return "reasoning copied from the prompt"
     return None
+
+
+def _copied_share(words: list[str]) -> float:
+    """Return the share of `words` covered by runs of COPIED_RUN_WORDS found in the prompt."""
+    copied = [False] * len(words)
+    for i in range(len(words) - COPIED_RUN_WORDS + 1):
+        if tuple(words[i : i + COPIED_RUN_WORDS]) in _PROMPT_RUNS:
+            copied[i : i + COPIED_RUN_WORDS] = [True] * COPIED_RUN_WORDS
+    return sum(copied) / len(words)
 
 
 def trim_reasoning(text: str) -> str:

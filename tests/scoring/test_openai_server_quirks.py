@@ -343,15 +343,20 @@ def test_a_reasoning_that_explains_nothing_is_rejected(
     assert result.reasoning.startswith(f"LLM unavailable ({problem}); heuristic: ")
 
 
-def test_a_short_reasoning_naming_facts_is_accepted(httpserver, make_classifier):
-    serve(
-        httpserver,
-        lambda _: answer([{"id": 0, "intent": "High", "reasoning": "VP Sales, SaaS buyer."}]),
-    )
+@pytest.mark.parametrize(
+    "reasoning",
+    [
+        "VP Sales, SaaS buyer.",
+        "Head of Growth at a SaaS company hiring SDRs; the industry is one the offer targets.",
+        "The company is in SaaS, an industry the offer targets, and the CEO decides on tools.",
+    ],
+)
+def test_a_reasoning_naming_facts_is_accepted(httpserver, make_classifier, reasoning):
+    serve(httpserver, lambda _: answer([{"id": 0, "intent": "High", "reasoning": reasoning}]))
 
     (result,) = make_classifier().classify(OFFER, LEADS[:1])
 
-    assert (result.status, result.reasoning) == ("ok", "VP Sales, SaaS buyer.")
+    assert (result.status, result.reasoning) == ("ok", reasoning)
 
 
 # --- 6. Provenance: the model the server says answered --------------------------------------
