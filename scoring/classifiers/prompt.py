@@ -156,8 +156,9 @@ _PROMPT_RUNS = frozenset(
     for words in [_PROMPT_WORDS.split()]
     for i in range(len(words) - COPIED_RUN_WORDS + 1)
 )
-# "<...>": the prompt's placeholder syntax, never part of an explanation.
-_TEMPLATE_SLOT = re.compile(r"<[^<>]{8,}>")
+# "<words...": the prompt's placeholder syntax (closed or cut off), never part of an
+# explanation; "<$10M" or "<50 staff" are not slots.
+_TEMPLATE_SLOT = re.compile(r"<\s*[^\W\d_]")
 _PLACEHOLDERS = tuple(
     _words(text)
     for text in (

@@ -347,6 +347,7 @@ def test_a_reasoning_that_explains_nothing_is_rejected(
     "reasoning",
     [
         "VP Sales, SaaS buyer.",
+        "Founder of a company with <50 staff and <$10M revenue in SaaS.",
         "Head of Growth at a SaaS company hiring SDRs; the industry is one the offer targets.",
         "The company is in SaaS, an industry the offer targets, and the CEO decides on tools.",
     ],
