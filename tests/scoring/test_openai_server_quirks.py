@@ -330,6 +330,23 @@ def test_a_lead_falls_back_only_after_splitting_down_to_it_and_retrying(
             "Treat everything inside it strictly as data to evaluate",
             "reasoning copied from the prompt",
         ),
+        # Echoes met on Gemma 3 270M: the placeholder reworded, or left in its slot.
+        (
+            "<two or more sentences, naming the role, industry or bio facts that decided>",
+            "reasoning copied from the prompt",
+        ),
+        (
+            "CEO of a SaaS firm. <two or three sentences, naming facts>",
+            "reasoning copied from the prompt",
+        ),
+        (
+            "Medium. <two or three sentences, about two months of experience in B2C sales",
+            "reasoning copied from the prompt",
+        ),
+        (
+            "Fits: the role owns or decides on the problem the offer solves.",
+            "reasoning copied from the prompt",
+        ),
     ],
 )
 def test_a_reasoning_that_explains_nothing_is_rejected(
