@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint eval bench postman clean browser-deps screenshots
+.PHONY: run test lint eval bench postman llm-check clean browser-deps screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ browser-deps:
 screenshots: $(VENV)/.dev
 	LEADSCORING_SCREENSHOTS=docs/screenshots CI=true $(BIN)/pytest -p no:cacheprovider -q \
 		tests/webapp/test_browser.py -k sign_in_to_an_exported
+
+# Opt-in, never in CI: the OpenAI provider against a real llama.cpp server on loopback
+# (scripts/llm_check.py). The first run builds llama-cpp-python, 15-30 minutes.
+llm-check: $(VENV)/.runtime
+	$(BIN)/python scripts/llm_check.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

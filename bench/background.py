@@ -97,7 +97,7 @@ class FakeLLM(BaseHTTPRequestHandler):
         self._send(json.dumps(stats).encode())
 
     def do_POST(self) -> None:
-        from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
+        from scoring.classifiers.prompt import DATA_CLOSE, DATA_OPEN
 
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         cls = type(self)

@@ -293,6 +293,11 @@ OPENAI_BATCH_SIZE = env_int("OPENAI_BATCH_SIZE", 10, minimum=1)
 OPENAI_CONCURRENCY = env_int("OPENAI_CONCURRENCY", 4, minimum=1)
 OPENAI_TIMEOUT = env_int("OPENAI_TIMEOUT", 30, minimum=1)
 OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 3, minimum=0)
+# How answers are constrained to the JSON schema: "auto" tries json_schema, then llama.cpp's
+# json_object with a schema, then plain JSON mode, and keeps what works (checked on use).
+OPENAI_OUTPUT_MODE = env_str("OPENAI_OUTPUT_MODE", "auto")
+# Send the instructions at the head of the user turn, for chat templates without a system role.
+OPENAI_FOLD_SYSTEM_PROMPT = env_bool("OPENAI_FOLD_SYSTEM_PROMPT", False)
 # The provider's limits, shared by every process through REDIS_URL (0: no limit). Set them a
 # little under the provider's own: a request reaches it a few milliseconds after release.
 OPENAI_REQUESTS_PER_MINUTE = env_int("OPENAI_REQUESTS_PER_MINUTE", 0, minimum=0)

@@ -47,6 +47,8 @@ class ScoringRun(models.Model):
     fallbacks = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Said when a run completed without really using its model (most leads fell back).
+    warnings = models.JSONField(default=list, blank=True)
     background = models.BooleanField(default=False)
     callback_url = models.URLField(max_length=2000, blank=True)
     # The HMAC key of the callback's signature, as the caller gave it; never shown by the API.
@@ -75,6 +77,11 @@ class ScoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @property
+    def answered(self) -> int:
+        """Leads the provider itself answered: neither from the cache nor fallbacks."""
+        return self.scored - self.cached - self.fallbacks
 
 
 class ScoringChunk(models.Model):

@@ -96,6 +96,14 @@ class RunSerializer(serializers.ModelSerializer):
     eta_seconds = serializers.SerializerMethodField()
     duration_seconds = serializers.SerializerMethodField()
     results_url = serializers.SerializerMethodField()
+    answered = serializers.IntegerField(
+        read_only=True, help_text="Leads the provider answered itself (not cached, no fallback)."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='E.g. "degraded: ..." when most leads fell back to the heuristic classifier.',
+    )
 
     class Meta:
         model = ScoringRun
@@ -112,9 +120,11 @@ class RunSerializer(serializers.ModelSerializer):
             "medium_intent_score",
             "total",
             "scored",
+            "answered",
             "cached",
             "fallbacks",
             "failed",
+            "warnings",
             "percent",
             "eta_seconds",
             "error",

@@ -33,6 +33,7 @@ from scoring.classifiers.factory import get_classifier
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
+from scoring.outcome import AiCounts
 from scoring.selectors import results_version_key
 from scoring.storage import upsert_results
 from workspaces.models import Workspace
@@ -798,7 +799,14 @@ def results_changed(*, workspace_id: int) -> None:
 
 def _complete_if_done(run: ScoringRun) -> None:
     if not run.chunks.exclude(status=ScoringChunk.Status.DONE).exists():
-        _finish(run, ScoringRun.Status.COMPLETED, only_from=(ScoringRun.Status.RUNNING,))
+        run.refresh_from_db(fields=["scored", "cached", "fallbacks"])
+        counts = AiCounts(answered=run.answered, cached=run.cached, fallbacks=run.fallbacks)
+        _finish(
+            run,
+            ScoringRun.Status.COMPLETED,
+            only_from=(ScoringRun.Status.RUNNING,),
+            warnings=counts.warnings(),
+        )
 
 
 def _cached_answers(
@@ -858,25 +866,30 @@ def _finish(
     status: str,
     *,
     error: str = "",
+    warnings: list[str] | None = None,
     only_from: tuple[str, ...] = (ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING),
 ) -> bool:
     # Conditional: a run is finished once, whichever worker gets there first.
     finished = ScoringRun.objects.filter(pk=run.pk, status__in=only_from).update(
-        status=status, error=error, finished_at=timezone.now()
+        status=status, error=error, warnings=warnings or [], finished_at=timezone.now()
     )
     run.refresh_from_db()
     if not finished:
         return False
     _after_finish(run)
-    logger.info(
-        "scoring run %s %s: %s/%s scored, %s cached, %s fallbacks, %s failed",
+    logger.log(
+        logging.WARNING if run.warnings else logging.INFO,
+        "scoring run %s %s: %s/%s scored (%s answered by %s, %s cached, %s fallbacks), %s failed%s",
         run.pk,
         status,
         run.scored,
         run.total,
+        run.answered,
+        run.provider,
         run.cached,
         run.fallbacks,
         run.failed,
+        "; " + " ".join(run.warnings) if run.warnings else "",
     )
     return True
 

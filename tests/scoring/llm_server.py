@@ -7,30 +7,31 @@ client at `httpserver.url_for("/v1")`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scoring.classifiers.openai import DATA_CLOSE, DATA_OPEN
+from scoring.classifiers.prompt import DATA_CLOSE, DATA_OPEN
 
 PATH = "/v1/chat/completions"
 MODEL = "gpt-test"
 
 
-def completion(content: str) -> dict[str, Any]:
+def completion(content: str, *, model: str = MODEL, finish_reason: str = "stop") -> dict[str, Any]:
     """Return a Chat Completions body whose single choice says `content`."""
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 1_764_000_000,
-        "model": MODEL,
+        "model": model,
         "choices": [
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content, "refusal": None},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
@@ -46,9 +47,13 @@ def error_response(status: int, message: str) -> Response:
     return json_response(body, status)
 
 
+def request_body(request: Request) -> dict[str, Any]:
+    return json.loads(request.get_data())
+
+
 def leads_asked(request: Request) -> list[dict[str, Any]]:
     """Return the leads of a request's data block (each with its `id` in the batch)."""
-    user = json.loads(request.get_data())["messages"][1]["content"]
+    user = request_body(request)["messages"][-1]["content"]
     block = user.split(f"\n{DATA_OPEN}\n", 1)[1].split(f"\n{DATA_CLOSE}", 1)[0]
     return json.loads(block)["leads"]
 
@@ -74,6 +79,19 @@ def failing(status: int) -> Callable[[Request], Response]:
         return error_response(status, f"Failure {status} for testing.")
 
     return handler
+
+
+class Script:
+    """A handler answering each request with the next function of a list, the last one forever."""
+
+    def __init__(self, *steps: Callable[[Request], Response]) -> None:
+        self.steps = list(steps)
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        with self.lock:
+            step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        return step(request)
 
 
 def serve(httpserver: HTTPServer, handler: Callable[[Request], Response]) -> None:

@@ -106,7 +106,7 @@ def client_for(workspace) -> APIClient:
 
 def run_body(run_id: int, offer, body: dict, **expected: object) -> dict:
     """The whole body of a background heuristic run; timestamps are taken from `body`."""
-    return {
+    whole = {
         "id": run_id,
         "offer_id": offer.id,
         "scope": {},
@@ -137,6 +137,10 @@ def run_body(run_id: int, offer, body: dict, **expected: object) -> dict:
         "results_url": f"/results/?run_id={run_id}",
         **expected,
     }
+    # The heuristic answers every lead it scores itself: no cache, no fallback, no warning.
+    whole["answered"] = whole["scored"] - whole["cached"] - whole["fallbacks"]
+    whole.setdefault("warnings", [])
+    return whole
 
 
 def run_over(api: APIClient, run_id: int) -> dict | None:

@@ -64,6 +64,13 @@ def assert_every_lead_fell_back(response, upload) -> None:
     assert (body["id"], body["status"], body["provider"]) == (run.id, "completed", "openai")
     assert (body["total"], body["scored"], body["failed"]) == (LEADS, LEADS, 0)
     assert body["fallbacks"] == body["total"] == run.fallbacks
+    assert body["answered"] == body["cached"] == 0
+    # Completed, but not passed off as a success.
+    assert body["warnings"] == [
+        f"degraded: {LEADS} of {LEADS} leads fell back to the heuristic classifier (0 answered "
+        f"by the model, 0 from the cache, {LEADS} fell back to the heuristic); check the LLM "
+        "server and the logs."
+    ]
     results = ScoreResult.objects.filter(run=run, lead__upload=upload)
     assert results.count() == LEADS
     assert set(results.values_list("ai_status", "ai_provider", "ai_model")) == {

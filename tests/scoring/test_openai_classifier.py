@@ -17,16 +17,16 @@ from werkzeug import Request, Response
 
 from scoring.classifiers.base import Classification, ClassifierError, Intent
 from scoring.classifiers.heuristic import HeuristicClassifier
-from scoring.classifiers.openai import (
+from scoring.classifiers.llm_http import RETRY_AFTER_CAP
+from scoring.classifiers.openai import OpenAIClassifier
+from scoring.classifiers.prompt import (
     BIO_MAX_CHARS,
     DATA_CLOSE,
     DATA_OPEN,
     PROMPT_VERSION,
     REASONING_MAX_CHARS,
-    RETRY_AFTER_CAP,
     SYSTEM_PROMPT,
     USER_PREAMBLE,
-    OpenAIClassifier,
     offer_payload,
     trim_reasoning,
 )
@@ -141,10 +141,19 @@ def role_intent(role: str) -> str:
     return ["High", "Medium", "Low"][int(role.split()[-1]) % 3]
 
 
+def reasoning(role: str) -> str:
+    """The fake model's reasoning: derived from the role, to catch mix-ups."""
+    return f"The role {role} decides."
+
+
 def results_for(leads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The fake model's answers: intent and reasoning derived from the role, to catch mix-ups."""
     return [
-        {"id": lead["id"], "intent": role_intent(lead["role"]), "reasoning": f"{lead['role']}."}
+        {
+            "id": lead["id"],
+            "intent": role_intent(lead["role"]),
+            "reasoning": reasoning(lead["role"]),
+        }
         for lead in leads
     ]
 
@@ -178,7 +187,7 @@ def requests(httpserver: HTTPServer) -> list[Request]:
 def expected_ok(lead: LeadFacts) -> Classification:
     return Classification(
         intent=Intent(role_intent(lead.role)),
-        reasoning=f"{lead.role}.",
+        reasoning=reasoning(lead.role),
         status="ok",
         provider="openai",
         model="gpt-test",
@@ -273,17 +282,22 @@ def test_answers_are_matched_by_id_when_returned_shuffled(httpserver, make_class
     assert make_classifier().classify(OFFER, leads) == [expected_ok(lead) for lead in leads]
 
 
-def test_invalid_json_is_asked_again_then_accepted(httpserver, make_classifier, sleeps):
+def test_invalid_json_is_asked_again_in_halves_then_accepted(httpserver, make_classifier, sleeps):
     leads = [make_lead(i) for i in range(3)]
     serve(
         httpserver,
         Script(lambda _: json_response(completion('{"results": [{"id": 0, "int')), echo_answers),
     )
-    classifier = make_classifier()
+    # A mode known to work: an unreadable first answer would otherwise try the next mode.
+    classifier = make_classifier(output_mode="json_schema")
 
     assert classifier.classify(OFFER, leads) == [expected_ok(lead) for lead in leads]
-    assert (classifier.requests_made, classifier.retries, classifier.fallbacks) == (2, 1, 0)
-    assert sleeps == []  # the server is up; only its answer was bad
+    assert (classifier.requests_made, classifier.splits, classifier.fallbacks) == (3, 1, 0)
+    assert [len(data_block(request)["leads"]) for request in requests(httpserver)] == [
+        3,
+        2,
+        1,
+    ]  # the server is up; only its answer was bad
 
 
 def test_intent_outside_the_enum_is_retried_then_falls_back(httpserver, make_classifier):
@@ -330,7 +344,10 @@ def test_missing_answers_are_asked_for_again(httpserver, make_classifier):
 
 def test_leads_never_answered_fall_back_and_are_not_dropped(httpserver, make_classifier):
     leads = [make_lead(i) for i in range(4)]
-    serve(httpserver, lambda _: answer([{"id": 0, "intent": "High", "reasoning": "Fits."}]))
+    serve(
+        httpserver,
+        lambda _: answer([{"id": 0, "intent": "High", "reasoning": "Fits the offer well."}]),
+    )
 
     results = make_classifier(max_retries=1).classify(OFFER, leads)
 
@@ -647,8 +664,8 @@ def test_every_request_of_an_injected_run_has_the_same_system_prompt(httpserver,
     assert set(bios) == set(INJECTIONS)
 
 
-def item(lead_id: object = 0, intent: object = "High", reasoning: object = "Fits.") -> dict:
-    return {"id": lead_id, "intent": intent, "reasoning": reasoning}
+def item(lead_id: object = 0, intent: object = "High", why: object = "A buyer in SaaS.") -> dict:
+    return {"id": lead_id, "intent": intent, "reasoning": why}
 
 
 @pytest.mark.parametrize(
@@ -660,7 +677,7 @@ def item(lead_id: object = 0, intent: object = "High", reasoning: object = "Fits
         pytest.param(json.dumps({"results": [item(lead_id="0")]}), id="string-id"),
         pytest.param(json.dumps({"results": [item(lead_id=True)]}), id="bool-id"),
         pytest.param(json.dumps({"results": [item(), item(intent="Low")]}), id="duplicate-id"),
-        pytest.param(json.dumps({"results": [item(reasoning=" ")]}), id="blank-reasoning"),
+        pytest.param(json.dumps({"results": [item(why=" ")]}), id="blank-reasoning"),
         pytest.param(json.dumps({"results": {"0": "High"}}), id="results-not-list"),
         pytest.param(json.dumps([item()]), id="bare-list"),
         pytest.param(f"```json\n{json.dumps({'results': [item()]})}\n```", id="fenced"),
@@ -673,7 +690,7 @@ def test_answers_outside_the_contract_are_never_returned_as_ok(
 ):
     serve(httpserver, lambda _: json_response(completion(content)))
     lead = make_lead(0)
-    classifier = make_classifier(max_retries=1)
+    classifier = make_classifier(max_retries=1, output_mode="json_schema")
 
     (result,) = classifier.classify(OFFER, [lead])
 
@@ -754,7 +771,9 @@ def test_settings_configure_the_classifier(settings, httpserver):
         1,
     )
     assert (classifier.timeout, classifier.max_retries) == (3.0, 0)
-    assert {result.model for result in results} == {"gpt-settings"}
+    # Provenance names the model the server reported, here the fake's fixed "gpt-test".
+    assert {result.model for result in results} == {"gpt-test"}
+    assert requests(httpserver)[0].get_json()["model"] == "gpt-settings"
     assert requests(httpserver)[0].headers["Authorization"] == "Bearer sk-from-settings"
     assert len(requests(httpserver)) == 2
 

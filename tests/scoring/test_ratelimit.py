@@ -492,7 +492,7 @@ class RecordingLLM(BaseHTTPRequestHandler):
         user = body["messages"][1]["content"]
         block = user.split(f"\n{DATA_OPEN}\n", 1)[1].split(f"\n{DATA_CLOSE}", 1)[0]
         results = [
-            {"id": lead["id"], "intent": "High", "reasoning": "Owns outbound."}
+            {"id": lead["id"], "intent": "High", "reasoning": "The role owns outbound."}
             for lead in json.loads(block)["leads"]
         ]
         answer = json.dumps(completion(json.dumps({"results": results}))).encode()

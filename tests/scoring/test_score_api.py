@@ -23,7 +23,7 @@ def heuristic_provider(settings):
 
 def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
     """The whole body of a finished heuristic run; timestamps are taken from `body`."""
-    return {
+    whole = {
         "id": run.id,
         "offer_id": run.offer_id,
         "scope": {},
@@ -54,6 +54,10 @@ def run_body(run: ScoringRun, body: dict, **expected: object) -> dict:
         "results_url": f"/results/?run_id={run.id}",
         **expected,
     }
+    # The heuristic answers every lead it scores itself: no cache, no fallback, no warning.
+    whole["answered"] = whole["scored"] - whole["cached"] - whole["fallbacks"]
+    whole.setdefault("warnings", [])
+    return whole
 
 
 def errors_of(response) -> list[tuple[str, str | None]]:

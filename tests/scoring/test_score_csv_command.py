@@ -136,7 +136,9 @@ def test_reports_rejected_rows_and_counts_on_stderr(files):
     assert stdout == ""
     assert stderr.splitlines() == [
         "line 3: name is required.",
-        "2 lead(s) scored with heuristic, 1 duplicate(s) skipped, 1 row(s) rejected.",
+        f"2 lead(s) scored with heuristic (model: {HeuristicClassifier.model}): 2 answered by "
+        "heuristic, 0 from the cache, 0 fell back to the heuristic; 1 duplicate(s) skipped, "
+        "1 row(s) rejected.",
     ]
 
 
@@ -177,7 +179,46 @@ def test_openai_provider_scores_through_the_configured_server(files, settings, h
         ("openai", MODEL, "ok", PROMPT_VERSION)
     }
     assert len(httpserver.log) == 1
-    assert "2 lead(s) scored with openai" in stderr
+    assert (
+        f"2 lead(s) scored with openai (model: {MODEL}): 2 answered by openai, 0 from the "
+        "cache, 0 fell back to the heuristic;"
+    ) in stderr
+
+
+@pytest.fixture
+def unreachable_model(settings, httpserver):
+    serve(httpserver, failing(500))
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = httpserver.url_for("/v1")
+    settings.OPENAI_MAX_RETRIES = 0
+
+
+def test_a_run_that_never_reached_the_model_writes_its_results_and_fails(files, unreachable_model):
+    leads, offer, out = files()
+
+    with pytest.raises(CommandError) as failure:
+        run(leads, offer, out=out, provider="openai")
+
+    assert str(failure.value) == (
+        "degraded: 2 of 2 leads fell back to the heuristic classifier (0 answered by the "
+        "model, 0 from the cache, 2 fell back to the heuristic); check the LLM server and the "
+        "logs. Pass --allow-fallback to accept such a run."
+    )
+    _, *rows = read_rows(out)
+    status, provider = COLUMNS.index("ai_status"), COLUMNS.index("ai_provider")
+    assert [(row[status], row[provider]) for row in rows] == [("fallback", "heuristic")] * 2
+
+
+def test_allow_fallback_accepts_a_degraded_run_and_says_so(files, unreachable_model):
+    leads, offer, out = files()
+
+    _, stderr = run(leads, offer, out=out, provider="openai", allow_fallback=True)
+
+    assert (
+        "2 lead(s) scored with openai (model: none): 0 answered by openai, 0 from the cache, "
+        "2 fell back to the heuristic;"
+    ) in stderr
+    assert len(read_rows(out)) == 3
 
 
 def test_a_rejected_api_key_is_a_command_error(files, settings, httpserver):

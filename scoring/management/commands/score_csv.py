@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from scoring.classifiers.factory import get_classifier
 from scoring.composition import score_leads
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LeadFacts, OfferFacts
+from scoring.outcome import AiCounts
 from scoring.services import thresholds
 
 BATCH = 1000
@@ -50,6 +52,12 @@ class Command(BaseCommand):
             help="heuristic, openai or a classifier's dotted path "
             "(default: LEADSCORING_AI_PROVIDER).",
         )
+        parser.add_argument(
+            "--allow-fallback",
+            action="store_true",
+            help="Exit 0 even when most leads fell back to the heuristic classifier (the "
+            "results are written either way).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         offer = _read_offer(Path(options["offer"]))
@@ -77,15 +85,28 @@ class Command(BaseCommand):
                 classifier,
                 lambda text: self.stdout.write(text, ending=""),
             )
+        ai = AiCounts.of(counts["statuses"].elements())
+        models = ", ".join(sorted(counts["models"])) or "none"
         self.stderr.write(
-            f"{counts['scored']} lead(s) scored with {classifier.name}, {counts['duplicates']} "
-            f"duplicate(s) skipped, {counts['rejected']} row(s) rejected."
+            f"{counts['scored']} lead(s) scored with {classifier.name} (model: {models}): "
+            f"{ai.summary(classifier.name)}; {counts['duplicates']} duplicate(s) skipped, "
+            f"{counts['rejected']} row(s) rejected."
         )
+        if ai.degraded and not options["allow_fallback"]:
+            raise CommandError(
+                f"{' '.join(ai.warnings())} Pass --allow-fallback to accept such a run."
+            )
 
     def _score(
         self, path: Path, offer: OfferFacts, classifier: Any, write: Callable[[str], Any]
-    ) -> dict[str, int]:
-        counts = {"scored": 0, "duplicates": 0, "rejected": 0}
+    ) -> dict[str, Any]:
+        counts: dict[str, Any] = {
+            "scored": 0,
+            "duplicates": 0,
+            "rejected": 0,
+            "statuses": Counter(),  # ai_status of every scored lead
+            "models": set(),  # the models that answered, as the server named them
+        }
         seen: set[str] = set()
         try:
             file = path.open("rb")
@@ -115,11 +136,11 @@ class Command(BaseCommand):
                         seen.add(item.dedupe_key)
                         batch.append(item)
                         if len(batch) >= BATCH:
-                            yield from self._batch(batch, offer, classifier)
+                            yield from self._batch(batch, offer, classifier, counts)
                             counts["scored"] += len(batch)
                             batch.clear()
                     if batch:
-                        yield from self._batch(batch, offer, classifier)
+                        yield from self._batch(batch, offer, classifier, counts)
                         counts["scored"] += len(batch)
 
                 for chunk in csv_lines(rows(), header=COLUMNS):
@@ -130,12 +151,17 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from exc
         return counts
 
-    def _batch(self, batch: list, offer: OfferFacts, classifier: Any) -> Any:
+    def _batch(
+        self, batch: list, offer: OfferFacts, classifier: Any, counts: dict[str, Any]
+    ) -> Any:
         leads = [
             LeadFacts(r.name, r.role, r.company, r.industry, r.location, r.linkedin_bio)
             for r in batch
         ]
         for row, s in zip(batch, score_leads(offer, leads, classifier, thresholds()), strict=True):
+            counts["statuses"][s.ai.status] += 1
+            if s.ai.provider == classifier.name:
+                counts["models"].add(s.ai.model)
             yield (
                 row.name,
                 row.role,
