@@ -597,8 +597,11 @@ _WRITER = _ChunkWriter()
 
 
 def chunk_writes_flush() -> None:
-    """Wait until this process's results are all written (a worker that stops calls it)."""
+    """Wait until this process's results are all written (a worker that stops calls it), then
+    close the writer's database connection."""
     _WRITER.wait()
+    if _WRITER.executor is not None:
+        _WRITER.executor.submit(connections.close_all).result()
 
 
 @dataclass
