@@ -162,6 +162,17 @@ class CsvFormatError(ValueError):
         self.message = message
 
 
+def parse_header_line(line: str, *, delimiter: str, line_number: int) -> list[str]:
+    """Return the column labels of a header line; raise CsvFormatError for malformed quoting."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error as exc:
+        raise CsvFormatError(
+            f"The header (line {line_number}) has malformed quoting: {exc}. Quote a "
+            'column name whole ("role") or not at all.'
+        ) from None
+
+
 class CsvTooManyRows(CsvFormatError):
     too_large = True
 
@@ -361,13 +372,7 @@ class LeadCsvReader:
         self._width = len(header)
 
     def _parse_header(self, line: str) -> list[str]:
-        try:
-            return next(csv.reader([line], delimiter=self.delimiter, strict=True), [])
-        except csv.Error as exc:
-            raise CsvFormatError(
-                f"The header (line {self._header_lines}) has malformed quoting: {exc}. Quote a "
-                'column name whole ("role") or not at all.'
-            ) from None
+        return parse_header_line(line, delimiter=self.delimiter, line_number=self._header_lines)
 
     def _repeats_header(self, record: list[str]) -> bool:
         # Cheap test first (one column's label), then every named column, as the header is read.

@@ -24,6 +24,7 @@ from leads.csv_import import (
     _normalise_header,
     dedupe_key,
     detect_encoding,
+    parse_header_line,
 )
 from leads.outcomes import OUTCOME_COLUMNS, OutcomeError, parse_outcome
 
@@ -71,7 +72,9 @@ class OutcomeCsvReader:
             header_line = self._next_line()
         else:
             self.delimiter = _detect_delimiter(header_line)
-        header = next(csv.reader([header_line], delimiter=self.delimiter, strict=True), [])
+        header = parse_header_line(
+            header_line, delimiter=self.delimiter, line_number=self._header_lines
+        )
         self._width = len(header)
         self._map_header(header)
 

@@ -1293,6 +1293,16 @@ OUTCOME_CASES = [
         why="The outcomes CSV is read like a lead CSV: not text, refused whole.",
     ),
     Hostile(
+        "outcomes-header-malformed-quote",
+        'an outcomes CSV whose header is lead_id,"outcome"x',
+        post_raw(OUTCOMES, csv_bytes('lead_id,"outcome"x', "1,won"), "text/csv"),
+        400,
+        "invalid_csv",
+        "file",
+        "The header (line 1) has malformed quoting",
+        why="As for lead uploads: csv.Error never escapes as a 500.",
+    ),
+    Hostile(
         "outcomes-no-lead-column",
         "an outcomes CSV of outcome only",
         post_raw(OUTCOMES, csv_bytes("outcome", "won"), "text/csv"),
