@@ -173,6 +173,24 @@ def parse_header_line(line: str, *, delimiter: str, line_number: int) -> list[st
         ) from None
 
 
+def open_csv_text(file: BinaryIO) -> tuple[str, io.TextIOWrapper, list[str]]:
+    """Detect `file`'s encoding and return it, the file as text, and the warnings to show.
+
+    Universal newlines with newline="": LF, CRLF and lone CR all end a record, and the csv
+    module still sees line breaks inside quoted fields.
+    """
+    encoding, _ = detect_encoding(file)
+    codec, errors = _DECODING[encoding]
+    text = io.TextIOWrapper(file, encoding=codec, errors=errors, newline="")
+    warnings = []
+    if encoding == MIXED:
+        warnings.append(
+            "The file is UTF-8 with some bytes that are not; those were read as "
+            "Windows-1252. Check accented characters."
+        )
+    return encoding, text, warnings
+
+
 class CsvTooManyRows(CsvFormatError):
     too_large = True
 
@@ -340,17 +358,7 @@ class LeadCsvReader:
 
     def __init__(self, file: BinaryIO, *, max_rows: int = 1_000_000) -> None:
         self.max_rows = max_rows
-        self.encoding, _ = detect_encoding(file)
-        codec, errors = _DECODING[self.encoding]
-        # Universal newlines with newline="": LF, CRLF and lone CR all end a record, and the
-        # csv module still sees line breaks inside quoted fields.
-        self._text = io.TextIOWrapper(file, encoding=codec, errors=errors, newline="")
-        self.warnings: list[str] = []
-        if self.encoding == MIXED:
-            self.warnings.append(
-                "The file is UTF-8 with some bytes that are not; those were read as "
-                "Windows-1252. Check accented characters."
-            )
+        self.encoding, self._text, self.warnings = open_csv_text(file)
         self.rows_total = 0
         self._header_lines = 0
         header_line = self._read_header_line()

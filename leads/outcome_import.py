@@ -5,7 +5,6 @@ matched as duplicates are. Streaming and ORM-free, like the lead CSV reader it b
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -13,17 +12,15 @@ from typing import BinaryIO
 # The lead reader's encoding and delimiter detection and header normalisation: one reading of
 # what a CSV export looks like for both files.
 from leads.csv_import import (
-    _DECODING,
     _SEP_LINE,
     HEADER_ALIASES,
-    MIXED,
     CsvFormatError,
     CsvTooManyRows,
     RowError,
     _detect_delimiter,
     _normalise_header,
     dedupe_key,
-    detect_encoding,
+    open_csv_text,
     parse_header_line,
 )
 from leads.outcomes import OUTCOME_COLUMNS, OutcomeError, parse_outcome
@@ -54,15 +51,7 @@ class OutcomeCsvReader:
 
     def __init__(self, file: BinaryIO, *, max_rows: int = 1_000_000) -> None:
         self.max_rows = max_rows
-        self.encoding, _ = detect_encoding(file)
-        codec, errors = _DECODING[self.encoding]
-        self._text = io.TextIOWrapper(file, encoding=codec, errors=errors, newline="")
-        self.warnings: list[str] = []
-        if self.encoding == MIXED:
-            self.warnings.append(
-                "The file is UTF-8 with some bytes that are not; those were read as "
-                "Windows-1252. Check accented characters."
-            )
+        self.encoding, self._text, self.warnings = open_csv_text(file)
         self.rows_total = 0
         self._header_lines = 0
         header_line = self._next_line()
