@@ -586,8 +586,10 @@ def test_the_sweeper_leaves_alone_a_chunk_a_live_worker_is_scoring(
         stale = timezone.now() - timedelta(seconds=CHUNK_STALE_SECONDS + 0.3)
         if chunk.status == DONE:
             raise GaveUp("the chunk ended before the sweep")
-        # The run started when its only chunk was taken.
-        return chunk.status == RUNNING and run.started_at < stale
+        # The run started when its only chunk was taken (its start time is written just after
+        # the chunk's status, so it may still be unset at this read).
+        started = run.started_at
+        return chunk.status == RUNNING and started is not None and started < stale
 
     wait_for(scored_for_longer_than_stale, what="the chunk to run that long", workers=[worker])
     worker.check()  # alive and working
