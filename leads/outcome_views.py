@@ -14,7 +14,7 @@ from leads.csv_import import CsvFormatError
 from leads.parsers import (
     ApplicationCsvBodyParser,
     CsvBodyParser,
-    max_body_bytes,
+    refuse_oversized_body,
     too_large_message,
 )
 from leads.serializers import OutcomeImportSerializer
@@ -83,12 +83,7 @@ class OutcomeImportView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > max_body_bytes():
-            raise PayloadTooLarge(too_large_message())
+        refuse_oversized_body(request)
         file = request.FILES.get("file")
         if file is None:
             raise ValidationError(

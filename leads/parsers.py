@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.datastructures import MultiValueDict
 from rest_framework.parsers import BaseParser, DataAndFiles
+from rest_framework.request import Request
 
-from leadscoring.api.errors import PayloadTooLarge
+from leadscoring.api.errors import LengthRequired, PayloadTooLarge
 
 SPOOL_IN_MEMORY = 2 * 1024 * 1024
 CHUNK = 256 * 1024
@@ -57,3 +58,23 @@ def max_body_bytes() -> int:
     """Return the largest request body an upload may have: the file and its multipart
     envelope. No request of the API needs more."""
     return settings.MAX_UPLOAD_BYTES + MULTIPART_ENVELOPE_BYTES
+
+
+def refuse_oversized_body(request: Request) -> None:
+    """Raise PayloadTooLarge when the declared body is over max_body_bytes(), before it is
+    read, and LengthRequired for a chunked body that reached a server unable to read it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    # The multipart envelope (boundaries, part headers) comes on top of the file itself,
+    # whose own size is checked once parsed.
+    if declared > max_body_bytes():
+        raise PayloadTooLarge(too_large_message())
+    if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # Only a WSGI server gets here: it hands Django no chunked body (the production
+        # server, leadscoring.asgi, reads one and gives it a length).
+        raise LengthRequired(
+            "A chunked body reached a server that cannot read it: send the CSV with a "
+            "Content-Length."
+        )

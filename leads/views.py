@@ -17,7 +17,7 @@ from leads.labels import quoted_list
 from leads.parsers import (
     ApplicationCsvBodyParser,
     CsvBodyParser,
-    max_body_bytes,
+    refuse_oversized_body,
     too_large_message,
 )
 from leads.selectors import lead_get, lead_list, upload_get, upload_list
@@ -36,7 +36,7 @@ from leads.services import (
     upload_delete,
 )
 from leadscoring.api.auth import request_workspace
-from leadscoring.api.errors import ErrorResponseSerializer, LengthRequired, PayloadTooLarge
+from leadscoring.api.errors import ErrorResponseSerializer, PayloadTooLarge
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 
 
@@ -141,21 +141,7 @@ class LeadUploadView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        # The multipart envelope (boundaries, part headers) comes on top of the file itself,
-        # whose own size is checked once parsed.
-        if declared > max_body_bytes():
-            raise PayloadTooLarge(too_large_message())
-        if not declared and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-            # Only a WSGI server gets here: it hands Django no chunked body (the production
-            # server, leadscoring.asgi, reads one and gives it a length).
-            raise LengthRequired(
-                "A chunked body reached a server that cannot read it: send the CSV with a "
-                "Content-Length."
-            )
+        refuse_oversized_body(request)
         query = UploadQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         file = _single_file(request)
