@@ -8,13 +8,16 @@ stream at a few hundred thousand a second.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db import connections, models, transaction
+from django.db.models import F, Func, QuerySet
 
+from leadscoring.api.pg_copy import copy_out
 from scoring.models import ScoreResult
 
 # Item key -> the column it is read from (lead fields through the result's lead), in the
@@ -113,3 +116,169 @@ def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> I
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
                 yield item(row)
+
+
+# The whole list, for GET /results/ without paging: the database does what it does faster
+# than Python. PostgreSQL sends each row's values as text through COPY (which may use
+# parallel workers), timestamps already written as the API writes them, and Python puts them
+# into the item's JSON text; SQLite, running in this process, writes each item with
+# json_object(). Either way the bytes are those of `result_items` encoded by DRF's renderer.
+
+
+def result_json_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
+    """Yield the items of `results`, in order, as UTF-8 JSON texts joined by commas: each
+    batch is a run of whole items (no brackets, no leading or trailing comma).
+
+    Memory stays flat whatever the number of results; the rows are read in one query, in a
+    transaction, so the list is one consistent snapshot.
+    """
+    vendor = connections[results.db].vendor
+    batches = _postgresql_batches if vendor == "postgresql" else _sqlite_batches
+    with transaction.atomic(using=results.db):
+        yield from batches(results)
+
+
+def _field(path: str) -> models.Field:
+    model: Any = ScoreResult
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def _is_number(path: str) -> bool:
+    field = _field(path)
+    return field.is_relation or isinstance(field, models.IntegerField | models.AutoField)
+
+
+def _is_timestamp(path: str) -> bool:
+    return isinstance(_field(path), models.DateTimeField)
+
+
+class _ApiTimestamp(Func):
+    """A timestamp as the API writes it (see format_timestamp), as a JSON string, in SQL."""
+
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Microseconds only when not zero, as Python's isoformat writes them.
+        template = (
+            "'\"' || replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || 'Z\"'"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Stored as Python writes a naive UTC datetime with " " between date and time.
+        template = "replace(%(expressions)s, ' ', 'T') || 'Z'"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _postgresql_columns(results: QuerySet[ScoreResult]) -> tuple[str, Sequence[Any]]:
+    # _COLUMNS, in order, with the timestamps written by the database.
+    written = {
+        f"_api_{index}": _ApiTimestamp(F(column))
+        for index, column in enumerate(_COLUMNS)
+        if _is_timestamp(column)
+    }
+    selected = [
+        f"_api_{index}" if f"_api_{index}" in written else column
+        for index, column in enumerate(_COLUMNS)
+    ]
+    return results.annotate(**written).values_list(*selected).query.sql_with_params()
+
+
+def _postgresql_row_formatter() -> Callable[[list[str]], str]:
+    """Return a function turning a COPY text row's fields (NULL written `null`) into the
+    item's JSON text, compiled from RESULT_ITEM."""
+    parts, values = [], []
+    for key, column in RESULT_ITEM.items():
+        if key == "breakdown":
+            inner = ",".join(f'"{name}":%s' for name in BREAKDOWN)
+            parts.append(f'"{key}":{{{inner}}}')
+            values += [f"f[{_COLUMNS.index(points)}]" for points in BREAKDOWN.values()]
+            continue
+        parts.append(f'"{key}":%s')
+        at = f"f[{_COLUMNS.index(column)}]"
+        if _is_number(column) or _is_timestamp(column):
+            values.append(at)  # written by the database as JSON already, null included
+        elif key == "outcome":
+            values.append(f"esc({at}) if {at} else 'null'")  # blank while unknown
+        else:
+            values.append(f"esc({at})")
+    template = "{" + ",".join(parts) + "}"
+    source = f"lambda f: {template!r} % ({', '.join(values)},)"
+    return eval(source, {"esc": encode_basestring})  # noqa: S307 (our own constants)
+
+
+_format_row = _postgresql_row_formatter()
+# COPY's text format escapes these in values; nothing else holds a backslash.
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_CODES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _copy_unescape(value: str) -> str:
+    if "\\" not in value:
+        return value
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CODES.get(m[1], m[1]), value)
+
+
+def _postgresql_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
+    sql, params = _postgresql_columns(results)
+    connection = connections[results.db]
+    with connection.cursor() as cursor:
+        # Compiling this query's few expressions to machine code costs more than it saves
+        # (measured: 1.6 s of JIT in a 5.7 s query over a million results).
+        cursor.execute("SET LOCAL jit = off")
+    form = _format_row
+    for batch in copy_out(connection, sql, params, options="(FORMAT text, NULL 'null')"):
+        items = []
+        for line in batch.decode()[:-1].split("\n"):
+            fields = line.split("\t")
+            if "\\" in line:
+                fields = [_copy_unescape(value) for value in fields]
+            items.append(form(fields))
+        yield ",".join(items).encode()
+
+
+class _JsonItem(Func):
+    """The item's JSON text, written by SQLite's json_object()."""
+
+    output_field = models.TextField()
+
+    def __init__(self) -> None:
+        expressions = []
+        for column in _COLUMNS:
+            expression: Any = F(column)
+            if _is_timestamp(column):
+                expression = _ApiTimestamp(expression)
+            expressions.append(expression)
+        super().__init__(*expressions)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql_parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, more = compiler.compile(expression)
+            sql_parts.append(sql)
+            params.extend(more)
+        at = dict(zip(_COLUMNS, sql_parts, strict=True))
+        entries = []
+        for key, column in RESULT_ITEM.items():
+            if key == "breakdown":
+                inner = ", ".join(f"'{name}', {at[points]}" for name, points in BREAKDOWN.items())
+                entries.append(f"'{key}', json_object({inner})")
+            elif key == "outcome":
+                entries.append(f"'{key}', nullif({at[column]}, '')")  # blank while unknown
+            else:
+                entries.append(f"'{key}', {at[column]}")
+        return f"json_object({', '.join(entries)})", params
+
+
+def _sqlite_batches(results: QuerySet[ScoreResult], *, rows: int = 2000) -> Iterator[bytes]:
+    sql, params = (
+        results.annotate(_api_item=_JsonItem()).values_list("_api_item").query.sql_with_params()
+    )
+    with connections[results.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(rows):
+            yield ",".join([row[0] for row in batch]).encode()

@@ -36,7 +36,7 @@ from offers.selectors import offer_get, offer_latest
 from scoring.classifiers.factory import get_classifier
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
-from scoring.result_rows import format_timestamp, result_items
+from scoring.result_rows import format_timestamp, result_items, result_json_batches
 from scoring.selectors import (
     ResultFilters,
     result_count,
@@ -421,7 +421,7 @@ class ResultListView(APIView):
 
         if not wants_page(request):
             # Clients of the brief read the array and never look for a next page.
-            response = json_array_response(result_items(results))
+            response = json_array_response(request._request, result_json_batches(results))
             response["X-Total-Count"] = str(count())
             return response
         paginator = HeaderPagination()

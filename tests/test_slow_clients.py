@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import socket
@@ -20,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scoring.services import leads_score
+from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.scoring.workers import database_url
 from workspaces.services import api_key_create
 
@@ -239,3 +242,20 @@ def test_the_export_streams_under_the_production_server(server):
     status, body = _get(server, "/results/export/", key=key, timeout=GIVE_UP_SECONDS)
     assert status == 200
     assert body.startswith(b"name,role,company,intent,score,reasoning,")
+
+
+def test_lists_stream_under_the_production_server_without_being_read_whole_first(server, tmp_path):
+    stored, key = api_key_create(workspace_name="acme-sales")
+    workspace = stored.workspace
+    offer = OfferFactory(workspace=workspace)
+    LeadFactory.create_batch(30, upload=UploadFactory(workspace=workspace))
+    leads_score(workspace=workspace, offer=offer)
+
+    listed = _get(server, "/results/", key=key, timeout=GIVE_UP_SECONDS)
+    exported = _get(server, "/results/export/", key=key, timeout=GIVE_UP_SECONDS)
+
+    assert listed[0] == exported[0] == 200
+    assert len(json.loads(listed[1])) == 30
+    assert exported[1].count(b"\r\n") == 31
+    # Under ASGI, Django reads a synchronous iterator whole into memory first, and warns.
+    assert "consume synchronous iterators" not in (tmp_path / "gunicorn.log").read_text()

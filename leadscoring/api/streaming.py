@@ -4,45 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import orjson
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 
-# Items encoded per call: a few hundred kilobytes per write.
-BATCH = 1000
+from leadscoring.api.asgi_handler import streamed
+
 # DRF's JSONRenderer escapes these two (valid JSON, but line breaks in JavaScript source);
-# orjson writes them as they are. Escaped alike, both write the same bytes.
+# json.dumps, orjson and the databases write them as they are. Escaped alike, all write the
+# same bytes.
 _LINE_SEPARATORS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
-def json_array_chunks(items: Iterable[object], *, batch: int = BATCH) -> Iterator[bytes]:
-    """Yield the UTF-8 JSON text of the array of `items`, `batch` items per chunk.
+def json_array_chunks(batches: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield the UTF-8 JSON text of an array from `batches` of encoded items, each a run of
+    whole items joined by commas (as `scoring.result_rows.result_json_batches` yields them).
 
-    The bytes are those DRF's JSONRenderer writes (compact, UTF-8 unescaped); orjson encodes
-    them about ten times faster than the json module. Raises orjson.JSONEncodeError (a
-    TypeError) for values JSON cannot hold.
+    The bytes are those DRF's JSONRenderer writes for the same items (compact, UTF-8
+    unescaped, U+2028 and U+2029 escaped).
     """
     yield b"["
-    pending: list[object] = []
     separator = b""
-    for item in items:
-        pending.append(item)
-        if len(pending) == batch:
-            yield separator + _encode(pending)
-            separator = b","
-            pending.clear()
-    if pending:
-        yield separator + _encode(pending)
+    for batch in batches:
+        if not batch:
+            continue
+        for raw, escaped in _LINE_SEPARATORS:
+            if raw in batch:
+                batch = batch.replace(raw, escaped)
+        yield separator + batch
+        separator = b","
     yield b"]"
 
 
-def _encode(items: list[object]) -> bytes:
-    text = orjson.dumps(items)[1:-1]
-    for raw, escaped in _LINE_SEPARATORS:
-        if raw in text:
-            text = text.replace(raw, escaped)
-    return text
-
-
-def json_array_response(items: Iterable[object]) -> StreamingHttpResponse:
-    """Return a 200 streaming the JSON array of `items`."""
-    return StreamingHttpResponse(json_array_chunks(items), content_type="application/json")
+def json_array_response(request: HttpRequest, batches: Iterable[bytes]) -> StreamingHttpResponse:
+    """Return a 200 streaming the JSON array of the items in `batches` (see
+    json_array_chunks), read as the server consumes it (see asgi_handler.streamed)."""
+    return StreamingHttpResponse(
+        streamed(request, json_array_chunks(batches)), content_type="application/json"
+    )

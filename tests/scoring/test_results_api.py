@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from rest_framework.renderers import JSONRenderer
@@ -510,3 +510,43 @@ def test_a_page_holds_the_same_items_as_the_streamed_array(api, scored):
     pages = [api.get("/results/", {"page_size": 2, "page": n}).json() for n in (1, 2, 3)]
 
     assert [item for page in pages for item in page] == everything
+
+
+HOSTILE_TEXTS = [
+    'Zoë "Z" Øst',
+    "back\\slash \\N \\t",
+    "tab\there\nnew\rline",
+    "ctrl \x01\x08\x0c\x1f\x7f",
+    "seps \u2028 \u2029",
+    "emoji 🚀 and CJK 漢字",
+    "null",
+    "\\",
+    "",
+]
+
+
+def test_the_streamed_array_holds_hostile_text_and_timestamps_exactly_as_pages_do(
+    api, workspace, scored
+):
+    for n, text in enumerate(HOSTILE_TEXTS):
+        make_lead(scored.upload, f"{text} {n}", text, text, text, text, text)
+    score(api, offer_id=scored.offer.id)
+    results = ScoreResult.objects.filter(workspace=workspace).order_by("id")
+    for n, result in enumerate(results):
+        # With and without microseconds: Python writes ".000000" not at all.
+        stamp = datetime(2026, 11, 30, 8, 5, 9, 0 if n % 2 else 120000, tzinfo=UTC)
+        result.reasoning = HOSTILE_TEXTS[n % len(HOSTILE_TEXTS)]
+        result.scored_at = stamp
+        result.save()
+        if n % 3 == 0:
+            Lead.objects.filter(pk=result.lead_id).update(outcome="won", outcome_at=stamp)
+
+    streamed = api.get("/results/")
+    paged = api.get("/results/", {"page_size": 100})
+
+    assert streamed.streamed_body == paged.content
+    assert streamed.json() == paged.json()
+    assert {item["scored_at"] for item in paged.json()} == {
+        "2026-11-30T08:05:09Z",
+        "2026-11-30T08:05:09.120000Z",
+    }
