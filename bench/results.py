@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.ingest import fresh_database, manage, server_env, worker_pids  # noqa: E402
 
-PORT = 8932
+PORT = int(os.environ.get("BENCH_PORT", "8932"))
 READ = 1024 * 1024
 # One result per lead, with text of the length real ones have (the reasoning ~200 chars).
 SEED = """
@@ -199,7 +199,9 @@ def main() -> None:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "leadscoring.wsgi",
+                "leadscoring.asgi:application",
+                "--worker-class",
+                "asgi",
                 "--workers",
                 "1",
                 "--bind",
