@@ -13,7 +13,7 @@ from leads.models import Lead, Upload
 from leads.outcome_import import OutcomeCsvReader, OutcomeRow
 from leads.outcomes import UNKNOWN
 from leads.writer import LeadWriter
-from scoring.services import results_changed
+from leadscoring.results_cache import results_changed
 from workspaces.models import Workspace
 
 # Rows per INSERT: large enough to amortise round trips, small enough to keep memory flat.

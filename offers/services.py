@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
+from leadscoring.results_cache import results_changed
 from offers.models import Offer
-from scoring.services import results_changed
 from workspaces.models import Workspace
 
 EDITABLE_FIELDS = (

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from amqp.exceptions import ChannelError
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -26,6 +25,7 @@ from redis.exceptions import RedisError
 
 from leads.models import Lead, Upload
 from leadscoring.celery import app as celery_app
+from leadscoring.results_cache import results_changed
 from offers.models import Offer
 from scoring import rules
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
@@ -34,7 +34,6 @@ from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
 from scoring.outcome import AiCounts
-from scoring.selectors import results_version_key
 from scoring.storage import upsert_results
 from workspaces.models import Workspace
 
@@ -787,17 +786,6 @@ def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> Non
             )
         )
     upsert_results(rows)
-
-
-def results_changed(*, workspace_id: int) -> None:
-    """Note that the workspace's results changed: cached counts of them are now stale.
-
-    Inside a transaction, noted again once it commits: a count read meanwhile, from before
-    the change, must not outlive it.
-    """
-    key = results_version_key(workspace_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _complete_if_done(run: ScoringRun) -> None:

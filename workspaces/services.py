@@ -77,9 +77,9 @@ def workspace_delete(*, workspace: Workspace) -> dict[str, int]:
     Rows are deleted in bulk, children first: the ORM's cascade would load every lead.
     """
     from leads.models import Lead, Upload
+    from leadscoring.results_cache import results_changed
     from offers.models import Offer
     from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
-    from scoring.services import results_changed
 
     counts = {
         "results": _delete_rows(ScoreResult, "workspace_id = %s", workspace.pk),
