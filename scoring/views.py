@@ -33,10 +33,22 @@ from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, 
 from leadscoring.api.streaming import json_array_response
 from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
+from scoring.chunks import ScoringFailed
 from scoring.classifiers.factory import get_classifier
+from scoring.dispatch import BrokerUnavailable
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
 from scoring.result_rows import format_timestamp, result_items
+from scoring.runs import (
+    Callback,
+    NothingToScore,
+    RunInProgress,
+    RunNotActive,
+    TooManyLlmCalls,
+    run_cancel,
+    run_estimate,
+    run_start,
+)
 from scoring.selectors import (
     ResultFilters,
     result_count,
@@ -52,18 +64,6 @@ from scoring.serializers import (
     ResultSerializer,
     RunSerializer,
     ScoreRequestSerializer,
-)
-from scoring.services import (
-    BrokerUnavailable,
-    Callback,
-    NothingToScore,
-    RunInProgress,
-    RunNotActive,
-    ScoringFailed,
-    TooManyLlmCalls,
-    run_cancel,
-    run_estimate,
-    run_start,
 )
 from workspaces.models import Workspace
 

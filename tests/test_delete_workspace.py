@@ -12,7 +12,7 @@ from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
-from scoring.services import leads_score
+from scoring.runs import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from workspaces.models import Membership, Workspace, WorkspaceAPIKey
 from workspaces.services import api_key_create, user_create
