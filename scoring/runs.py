@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from leads.models import Lead, Upload
+from leads.selectors import upload_get
 from offers.models import Offer
+from offers.selectors import offer_get, offer_latest
 from scoring import rules
 from scoring.answers import answered_keys
 from scoring.chunks import run_execute
@@ -25,6 +27,7 @@ from scoring.facts import LEAD_FIELDS, LeadFacts
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.offer_inputs import offer_facts, offer_thresholds
 from scoring.run_end import run_finish
+from scoring.selectors import unknown_lead_ids
 from workspaces.models import Workspace
 
 # Leads per chunk: the unit of work (and of progress) of a run; small enough that a chunk
@@ -54,12 +57,84 @@ class RunInProgress(Exception):
         self.run = run
 
 
+class NoOffer(Exception):
+    """No offer was named and the workspace has none."""
+
+
+class UnknownLeads(Exception):
+    """Some of the named leads are not the workspace's."""
+
+    def __init__(self, lead_ids: list[int]) -> None:
+        super().__init__(f"unknown lead ids: {lead_ids[:20]}")
+        self.lead_ids = lead_ids
+
+
 class RunNotActive(Exception):
     """The run has already ended."""
 
     def __init__(self, run: ScoringRun) -> None:
         super().__init__(f"run {run.pk} is {run.status}")
         self.run = run
+
+
+def score_request(
+    *,
+    workspace: Workspace,
+    offer_id: int | None = None,
+    upload_id: int | None = None,
+    lead_ids: Sequence[int] | None = None,
+    rescore: bool = False,
+    dry_run: bool = False,
+    callback_url: str | None = None,
+    callback_secret: str | None = None,
+) -> ScoringRun | dict:
+    """Answer a request to score leads: with `dry_run` the estimate (`run_estimate`), else
+    the run `run_start` returns.
+
+    The offer is `offer_id`, or else the workspace's most recent one (clients of the brief send
+    no body: they mean the offer they have just created). The callback's key defaults to
+    LEADSCORING_CALLBACK_SECRET. Raises Http404 for an offer or upload that is unknown or
+    another workspace's, NoOffer, UnknownLeads, NothingToScore, and what run_start raises.
+    """
+    offer = _offer_to_score(workspace=workspace, offer_id=offer_id)
+    upload = upload_get(workspace=workspace, upload_id=upload_id) if upload_id is not None else None
+    if lead_ids:
+        unknown = unknown_lead_ids(workspace=workspace, lead_ids=lead_ids)
+        if unknown:
+            raise UnknownLeads(unknown)
+    if dry_run:
+        estimate = run_estimate(
+            workspace=workspace,
+            offer=offer,
+            upload=upload,
+            lead_ids=lead_ids,
+            classifier=get_classifier(),
+        )
+        if not estimate["leads"]:
+            raise NothingToScore()
+        return estimate
+    callback = (
+        Callback(callback_url, callback_secret or settings.CALLBACK_SECRET)
+        if callback_url is not None
+        else None
+    )
+    return run_start(
+        workspace=workspace,
+        offer=offer,
+        upload=upload,
+        lead_ids=lead_ids,
+        rescore=rescore,
+        callback=callback,
+    )
+
+
+def _offer_to_score(*, workspace: Workspace, offer_id: int | None) -> Offer:
+    if offer_id is not None:
+        return offer_get(workspace=workspace, offer_id=offer_id)
+    offer = offer_latest(workspace=workspace)
+    if offer is None:
+        raise NoOffer()
+    return offer
 
 
 def leads_score(
