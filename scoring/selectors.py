@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
 from leadscoring.results_cache import results_version
-from scoring import taxonomy
 from scoring.evaluation import Cell, evaluate
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.result_rows import result_items
-from scoring.taxonomy import Industry
+from vocabulary import taxonomy
+from vocabulary.taxonomy import Industry
 from workspaces.models import Workspace
 
 # Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
