@@ -17,7 +17,7 @@ afterwards) and a queue of their own (LEADSCORING_QUEUE=bench-background-<pid>).
               --repeat background runs over every lead, each against a new offer (answers are
               cached per (model, prompt, offer, lead), so nothing is served from the cache;
               the output shows cached=0) -> leads/s, median, and the 2-worker/1-worker ratio.
-              The creating process sets scoring.services.CHUNK_SIZE to --chunk-size (default
+              The creating process sets scoring.runs.CHUNK_SIZE to --chunk-size (default
               250) so that both workers get chunks.
   --overhead  --overhead-leads leads (bench/generate.py), heuristic provider: in-process
               leads_score, the worker's code path in-process (chunk_score chunk by chunk, no
@@ -450,7 +450,7 @@ def chunk_note(run, workers: int) -> str:  # type: ignore[no-untyped-def]
 
 def background_run(workspace, offer, classifier, lead_ids=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Create and enqueue a background run, wait for it; return timings and the run row."""
-    from scoring.services import run_create, run_enqueue
+    from scoring.runs import run_create, run_enqueue
 
     start = time.perf_counter()
     run, created = run_create(
@@ -487,11 +487,11 @@ def describe(row: dict[str, Any]) -> str:
 
 
 def set_chunk_size(size: int | None) -> int:
-    from scoring import services
+    from scoring import runs
 
     if size:
-        services.CHUNK_SIZE = size
-    return services.CHUNK_SIZE
+        runs.CHUNK_SIZE = size
+    return runs.CHUNK_SIZE
 
 
 def base_env() -> dict[str, str]:
@@ -599,9 +599,10 @@ def bench_overhead(args: argparse.Namespace) -> None:
     env = base_env() | {"LEADSCORING_AI_PROVIDER": "heuristic", "OPENAI_API_KEY": ""}
     os.environ.update(env)
     setup_django()
+    from scoring.chunks import chunk_score
     from scoring.classifiers.heuristic import HeuristicClassifier
     from scoring.models import ScoreResult
-    from scoring.services import chunk_score, leads_score, run_create
+    from scoring.runs import leads_score, run_create
 
     chunk = set_chunk_size(args.chunk_size)
     workspace = make_workspace("bench-overhead")
@@ -712,8 +713,8 @@ def bench_progress(args: argparse.Namespace) -> None:
 
         from scoring.classifiers.factory import get_classifier
         from scoring.models import ScoreResult, ScoringChunk
+        from scoring.runs import run_create, run_enqueue
         from scoring.serializers import RunSerializer
-        from scoring.services import run_create, run_enqueue
 
         chunk = set_chunk_size(args.chunk_size or 250)
         broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])

@@ -53,7 +53,7 @@ def child(rows: int, repeat: int) -> None:
 
     from leads.services import leads_import_csv
     from scoring.classifiers.heuristic import HeuristicClassifier
-    from scoring.services import leads_score
+    from scoring.runs import leads_score
     from tests.factories import OfferFactory
     from workspaces.services import user_create
 

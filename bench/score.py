@@ -299,7 +299,8 @@ def bench_heuristic(args: argparse.Namespace) -> None:
     from scoring.composition import score_leads
     from scoring.facts import LEAD_FIELDS, LeadFacts
     from scoring.models import ScoreResult
-    from scoring.services import leads_score, offer_facts, thresholds
+    from scoring.offer_inputs import offer_facts, thresholds
+    from scoring.runs import leads_score
 
     backend = backend_name()
     workspace, offer = make_workspace("bench-heuristic")
@@ -411,7 +412,7 @@ def explain_upsert(sql: str, params: Any) -> None:
 
 def bench_export_prepare(args: argparse.Namespace) -> None:
     from scoring.classifiers.heuristic import HeuristicClassifier
-    from scoring.services import leads_score
+    from scoring.runs import leads_score
 
     for rows in (EXPORT_WARMUP_ROWS, args.export_small, args.rows):
         workspace, offer = make_workspace(f"bench-export-{rows}")
@@ -690,7 +691,8 @@ def bench_openai(args: argparse.Namespace) -> None:
     from scoring.classifiers.openai import OpenAIClassifier
     from scoring.facts import LEAD_FIELDS, LeadFacts
     from scoring.models import LLMAnswer
-    from scoring.services import leads_score, offer_facts
+    from scoring.offer_inputs import offer_facts
+    from scoring.runs import leads_score
 
     backend = backend_name()
     # The fake server runs in a process of its own, as a real provider does: here it would

@@ -24,10 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring import taxonomy
 from scoring.facts import OfferFacts
 from scoring.industries import canonical_industry, icp_for_offer, industry_fit, industry_label
 from scoring.rules import INDUSTRY_POINTS
+from vocabulary import taxonomy
 
 LABELLED_FILE = Path(__file__).resolve().parent / "data" / "industries.csv"
 # The bar for "done": recognise nearly every V2 name, treat nearly every sibling as

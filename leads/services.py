@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,8 @@ from leads.models import Lead, Upload
 from leads.outcome_import import OutcomeCsvReader, OutcomeRow
 from leads.outcomes import UNKNOWN
 from leads.writer import LeadWriter
-from scoring.services import results_changed
+from leadscoring.results_cache import results_changed
+from workspaces.erasure import delete_rows
 from workspaces.models import Workspace
 
 # Rows per INSERT: large enough to amortise round trips, small enough to keep memory flat.
@@ -220,3 +221,12 @@ def _record_outcomes(
             Lead.objects.filter(pk__in=pks[start : start + 1000]).update(
                 outcome=outcome, outcome_at=now if outcome != UNKNOWN else None
             )
+
+
+def workspace_leads_erase(*, workspace: Workspace, **kwargs: Any) -> dict[str, int]:
+    """Delete the workspace's leads and uploads in bulk; return the counts (a receiver of
+    `workspace_erasing`)."""
+    return {
+        "leads": delete_rows(Lead, "workspace_id = %s", workspace.pk),
+        "uploads": delete_rows(Upload, "workspace_id = %s", workspace.pk),
+    }

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from offers.models import Offer
-from scoring.taxonomy import industry as v2_industry
+from vocabulary.taxonomy import industry as v2_industry
 
 MAX_ITEMS = 50
 # C0 and C1 control characters (tab and line breaks included).

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
+from leadscoring.results_cache import results_changed
 from offers.models import Offer
-from scoring.services import results_changed
+from workspaces.erasure import delete_rows
 from workspaces.models import Workspace
 
 EDITABLE_FIELDS = (
@@ -44,3 +45,9 @@ def offer_delete(*, offer: Offer) -> None:
     workspace_id = offer.workspace_id
     offer.delete()
     results_changed(workspace_id=workspace_id)
+
+
+def workspace_offers_erase(*, workspace: Workspace, **kwargs: Any) -> dict[str, int]:
+    """Delete the workspace's offers in bulk; return the count (a receiver of
+    `workspace_erasing`)."""
+    return {"offers": delete_rows(Offer, "workspace_id = %s", workspace.pk)}

@@ -11,8 +11,8 @@ from leads.selectors import upload_get
 from leadscoring.api.auth import request_workspace
 from offers.selectors import offer_get
 from scoring.evaluation_serializers import EvaluationQuerySerializer, EvaluationSerializer
+from scoring.offer_inputs import offer_thresholds
 from scoring.selectors import ResultFilters, result_evaluation, run_get
-from scoring.services import offer_thresholds
 
 BAND = {
     "leads": 120,

@@ -1,7 +1,7 @@
 """Industry fit: how a lead's industry sits against an offer's ICP on LinkedIn V2.
 
 `scoring.industry_names` reads a text as V2 industries; this module builds the offer's ICP
-and its adjacency from the V2 hierarchy (`scoring.taxonomy`) and the curated links, and says
+and its adjacency from the V2 hierarchy (`vocabulary.taxonomy`) and the curated links, and says
 which industry matched and through which link.
 """
 
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from scoring import taxonomy
 from scoring.facts import OfferFacts
 from scoring.industry_names import (
     canonical_industry,
@@ -21,6 +20,7 @@ from scoring.industry_names import (
     use_case_industries,
 )
 from scoring.text import clip as _clip
+from vocabulary import taxonomy
 
 __all__ = [
     "Icp",

@@ -1,8 +1,8 @@
 """Industry names: which LinkedIn V2 industries a text names, read by its head.
 
-Names resolve onto LinkedIn Industry Codes V2 (`scoring.taxonomy`): the 434 V2 names, the
-classic V1 names CRMs still export, CRM picklist values and synonyms, all data files under
-`scoring/vocabularies/industries/`. Free text resolves by its head: in "Healthcare SaaS" or
+Names resolve onto LinkedIn Industry Codes V2 (`vocabulary.taxonomy`): the 434 V2 names, the
+classic V1 names CRMs still export, CRM picklist values and synonyms, the last three data files
+under `scoring/vocabularies/industries/`. Free text resolves by its head: in "Healthcare SaaS" or
 "Furniture retail" the last industry named is the business, the words before it only narrow
 it down within that industry's own branch of the hierarchy, never into another one.
 """
@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from scoring import taxonomy
-from scoring.text import fold as _fold
 from scoring.text import table
+from scoring.versioning import VOCABULARY_DIR
+from vocabulary import taxonomy
+from vocabulary.text import fold as _fold
 
+NAMES_DIR = VOCABULARY_DIR / "industries"
 # LinkedIn's classic names, "<id> <V1 name>": LinkedIn kept each V1 id in V2.
 V1_FILE = "linkedin_v1.txt"
 # Other names, "<id> <V2 name>: name, name, ...". A name may name one industry only, across
@@ -112,7 +114,7 @@ def _build_vocabulary() -> dict[tuple[str, ...], int]:
     for item in taxonomy.INDUSTRIES.values():
         _add(vocabulary, item.name, item.id, "industry_codes.json", errors)
     for name in (V1_FILE, *ALIAS_FILES):
-        for number, key, text in _read_lines(taxonomy.DATA_DIR / name, v1=name == V1_FILE):
+        for number, key, text in _read_lines(NAMES_DIR / name, v1=name == V1_FILE):
             for alias in text.split(","):
                 _add(vocabulary, alias, key, f"{name}:{number}", errors)
     if errors:
@@ -127,7 +129,7 @@ def _build_vocabulary() -> dict[tuple[str, ...], int]:
 def _build_whole_text() -> dict[tuple[str, ...], int]:
     return {
         _key(_tokens(alias)): key
-        for _, key, text in _read_lines(taxonomy.DATA_DIR / WHOLE_TEXT_FILE)
+        for _, key, text in _read_lines(NAMES_DIR / WHOLE_TEXT_FILE)
         for alias in text.split(",")
     }
 
@@ -136,7 +138,7 @@ _VOCABULARY = _build_vocabulary()
 _WHOLE_TEXT = _build_whole_text()
 _TEAM_FUNCTIONS = frozenset(
     _key(_tokens(name))
-    for line in (taxonomy.DATA_DIR / TEAM_FUNCTIONS_FILE).read_text(encoding="utf-8").splitlines()
+    for line in (NAMES_DIR / TEAM_FUNCTIONS_FILE).read_text(encoding="utf-8").splitlines()
     if not line.startswith("#")
     for name in line.split(",")
     if name.strip()

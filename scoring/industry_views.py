@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 from offers.serializers import no_control_characters
 from scoring.selectors import industry_list
-from scoring.taxonomy import MAX_QUERY_CHARS
+from vocabulary.taxonomy import MAX_QUERY_CHARS
 
 INDUSTRY_EXAMPLE = {
     "id": 41,

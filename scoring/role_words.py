@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scoring.text import fold as _fold
 from scoring.versioning import VOCABULARY_DIR
+from vocabulary.text import fold as _fold
 
 DM, INF, IC, SUPPORT = 2, 1, 0, -1
 

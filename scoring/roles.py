@@ -34,7 +34,7 @@ from scoring.role_words import (
     fold_word,
     word_entry,
 )
-from scoring.text import fold as _fold
+from vocabulary.text import fold as _fold
 
 RoleLevel = Literal["decision_maker", "influencer", "none"]
 

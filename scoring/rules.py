@@ -20,8 +20,15 @@ from scoring.industries import (
 )
 from scoring.roles import RoleMatch, classify_role
 from scoring.text import clip as _clip
-from scoring.text import fold as _fold
-from scoring.versioning import SCORING_DIR, content_version, vocabulary_files
+from scoring.versioning import (
+    PROJECT_DIR,
+    SCORING_DIR,
+    SHARED_VOCABULARY_DIR,
+    content_version,
+    package_files,
+    vocabulary_files,
+)
+from vocabulary.text import fold as _fold
 
 __all__ = [
     "COMPLETENESS_POINTS",
@@ -41,7 +48,8 @@ __all__ = [
 ]
 
 # Stored with every score so a result can be traced to the rules that produced it: a digest of
-# the rule layer's code and vocabularies, so any change to them changes it.
+# the rule layer's code and vocabularies, its own and the shared `vocabulary` package's, so any
+# change to them changes it.
 RULES_VERSION = content_version(
     [
         *(
@@ -52,12 +60,13 @@ RULES_VERSION = content_version(
                 "role_words.py",
                 "industries.py",
                 "industry_names.py",
-                "taxonomy.py",
                 "text.py",
             )
         ),
         *vocabulary_files("roles", "industries"),
-    ]
+        *package_files(SHARED_VOCABULARY_DIR),
+    ],
+    root=PROJECT_DIR,
 )
 
 # The spec's rule layer: role relevance is worth up to 20 of the 50 rule points.

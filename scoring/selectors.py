@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,11 +12,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from leads.models import Lead
-from scoring import taxonomy
+from leadscoring.results_cache import results_version
 from scoring.evaluation import Cell, evaluate
 from scoring.models import Intent, ScoreResult, ScoringRun
 from scoring.result_rows import result_items
-from scoring.taxonomy import Industry
+from vocabulary import taxonomy
+from vocabulary.taxonomy import Industry
 from workspaces.models import Workspace
 
 # Public ordering names -> ORDER BY, each ending with the id so that ties keep a stable order.
@@ -93,7 +93,7 @@ def result_count(*, workspace: Workspace, filters: ResultFilters) -> int:
     COUNT(*) over a million results takes ~100 ms on PostgreSQL; paging through a listing
     repeats the same count on every page.
     """
-    key = f"results:count:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
+    key = f"results:count:{workspace.pk}:{results_version(workspace.pk)}:{_filters_key(filters)}"
     count = cache.get(key)
     if count is None:
         count = result_list(workspace=workspace, filters=filters).count()
@@ -104,7 +104,7 @@ def result_count(*, workspace: Workspace, filters: ResultFilters) -> int:
 def result_intent_counts(*, workspace: Workspace, filters: ResultFilters) -> dict[str, int]:
     """Return how many of the results `result_list` would give have each intent (High,
     Medium, Low, each present), cached until the results change, as result_count is."""
-    key = f"results:intents:{workspace.pk}:{_version(workspace)}:{_filters_key(filters)}"
+    key = f"results:intents:{workspace.pk}:{results_version(workspace.pk)}:{_filters_key(filters)}"
     counts = cache.get(key)
     if counts is None:
         rows = (
@@ -117,24 +117,6 @@ def result_intent_counts(*, workspace: Workspace, filters: ResultFilters) -> dic
         counts = {intent: found.get(intent, 0) for intent in Intent.values}
         cache.set(key, counts, RESULT_COUNT_TTL)
     return counts
-
-
-def _version(workspace: Workspace) -> str:
-    version = cache.get(_version_key(workspace.pk))
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_version_key(workspace.pk), version, None)
-        version = cache.get(_version_key(workspace.pk), version)
-    return version
-
-
-def results_version_key(workspace_id: int) -> str:
-    """Return the cache key whose value changes whenever the workspace's results change."""
-    return _version_key(workspace_id)
-
-
-def _version_key(workspace_id: int) -> str:
-    return f"results:version:{workspace_id}"
 
 
 def _filters_key(filters: ResultFilters) -> str:

@@ -12,15 +12,12 @@ from celery.signals import worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import connections
 
+from scoring.chunks import chunk_score_overlapped, chunk_writes_flush
 from scoring.classifiers.factory import PROVIDERS, get_classifier
+from scoring.deliveries import callback_deliver, callback_retry_useful
+from scoring.dispatch import DELIVER_CALLBACK, SCORE_CHUNK
 from scoring.models import ScoringChunk, ScoringRun
-from scoring.services import (
-    callback_deliver,
-    callback_retry_useful,
-    chunk_score_overlapped,
-    chunk_writes_flush,
-    requeue_stale_chunks,
-)
+from scoring.sweeper import requeue_stale_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +25,7 @@ logger = logging.getLogger(__name__)
 CALLBACK_RETRIES = 5
 
 
-@shared_task(name="scoring.tasks.score_chunk")
+@shared_task(name=SCORE_CHUNK)
 def score_chunk(chunk_id: int) -> None:
     """Score one chunk of a background run (idempotent: redelivery is harmless).
 
@@ -42,7 +39,7 @@ def score_chunk(chunk_id: int) -> None:
     chunk_score_overlapped(chunk=chunk, classifier=get_classifier(provider))
 
 
-@shared_task(name="scoring.tasks.deliver_callback", bind=True, max_retries=CALLBACK_RETRIES)
+@shared_task(name=DELIVER_CALLBACK, bind=True, max_retries=CALLBACK_RETRIES)
 def deliver_callback(self: object, run_id: int) -> None:
     """POST a finished run to its callback URL, retrying with backoff until it is accepted
     (never once the address is refused)."""

@@ -1,18 +1,11 @@
-"""Text folding shared by the title and industry vocabularies: accents, case and lists."""
+"""Text helpers of the rule layer: vocabulary lists, and quotes clipped for reasons."""
 
 from __future__ import annotations
 
-import unicodedata
+from vocabulary.text import fold
 
 # Reasons are shown to users next to each lead; long free text would drown the verdict.
 REASON_QUOTE_CHARS = 60
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and drop accents, so "Geschäftsführer" and "Gerant" meet their tables."""
-    # casefold before NFKD: "ß" only becomes "ss" through casefold, NFKD alone would drop it.
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def table(text: str) -> tuple[str, ...]:

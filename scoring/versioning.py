@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 SCORING_DIR = Path(__file__).resolve().parent
+# The project's root: a label covering files of several packages names them from here.
+PROJECT_DIR = SCORING_DIR.parent
+# The package of vocabularies scoring shares with offers (the V2 taxonomy, its data, folding).
+SHARED_VOCABULARY_DIR = PROJECT_DIR / "vocabulary"
 # Data files the rule layer and the heuristic read (vocabularies, taxonomies, signal lists).
 VOCABULARY_DIR = SCORING_DIR / "vocabularies"
 # Short enough for a results column, long enough that two contents never share a label.
@@ -32,3 +36,12 @@ def vocabulary_files(*subdirs: str) -> list[Path]:
     """Return every file under VOCABULARY_DIR/<subdir> (all of it when no subdir is named)."""
     roots = [VOCABULARY_DIR / subdir for subdir in subdirs] or [VOCABULARY_DIR]
     return [path for root in roots if root.is_dir() for path in root.rglob("*") if path.is_file()]
+
+
+def package_files(directory: Path) -> list[Path]:
+    """Return every file under `directory` (code and data), compiled bytecode excepted."""
+    return [
+        path
+        for path in directory.rglob("*")
+        if path.is_file() and "__pycache__" not in path.relative_to(directory).parts
+    ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,12 +30,22 @@ from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
 from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
 from leadscoring.api.streaming import json_array_response
-from offers.models import Offer
-from offers.selectors import offer_get, offer_latest
-from scoring.classifiers.factory import get_classifier
+from offers.selectors import offer_get
+from scoring.chunks import ScoringFailed
+from scoring.dispatch import BrokerUnavailable
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LEAD_FIELDS
 from scoring.result_rows import format_timestamp, result_items, result_json_batches
+from scoring.runs import (
+    NoOffer,
+    NothingToScore,
+    RunInProgress,
+    RunNotActive,
+    TooManyLlmCalls,
+    UnknownLeads,
+    run_cancel,
+    score_request,
+)
 from scoring.selectors import (
     ResultFilters,
     result_count,
@@ -44,7 +53,6 @@ from scoring.selectors import (
     result_list,
     run_get,
     run_list,
-    unknown_lead_ids,
 )
 from scoring.serializers import (
     EstimateSerializer,
@@ -53,19 +61,6 @@ from scoring.serializers import (
     RunSerializer,
     ScoreRequestSerializer,
 )
-from scoring.services import (
-    BrokerUnavailable,
-    Callback,
-    NothingToScore,
-    RunInProgress,
-    RunNotActive,
-    ScoringFailed,
-    TooManyLlmCalls,
-    run_cancel,
-    run_estimate,
-    run_start,
-)
-from workspaces.models import Workspace
 
 NO_OFFER = "This workspace has no offer to score against: create one with POST /offer/ first."
 RUN_EXAMPLE = {
@@ -239,48 +234,19 @@ class ScoreView(APIView):
         workspace = request_workspace(request)
         serializer = ScoreRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        offer = _offer_to_score(workspace=workspace, offer_id=data.get("offer_id"))
-        upload = (
-            upload_get(workspace=workspace, upload_id=data["upload_id"])
-            if "upload_id" in data
-            else None
-        )
-        lead_ids = data.get("lead_ids")
-        if lead_ids:
-            unknown = unknown_lead_ids(workspace=workspace, lead_ids=lead_ids)
-            if unknown:
-                shown = ", ".join(map(str, unknown[:20]))
-                raise ValidationError(
-                    {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
-                )
-        if data["dry_run"]:
-            estimate = run_estimate(
-                workspace=workspace,
-                offer=offer,
-                upload=upload,
-                lead_ids=lead_ids,
-                classifier=get_classifier(),
-            )
-            if not estimate["leads"]:
-                raise _nothing_to_score()
-            return Response(EstimateSerializer(estimate).data)
-        callback = (
-            Callback(data["callback_url"], data.get("callback_secret") or settings.CALLBACK_SECRET)
-            if "callback_url" in data
-            else None
-        )
         try:
-            run = run_start(
-                workspace=workspace,
-                offer=offer,
-                upload=upload,
-                lead_ids=lead_ids,
-                rescore=data["rescore"],
-                callback=callback,
-            )
+            outcome = score_request(workspace=workspace, **serializer.validated_data)
+        except NoOffer:
+            raise ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]}) from None
+        except UnknownLeads as exc:
+            shown = ", ".join(map(str, exc.lead_ids[:20]))
+            raise ValidationError(
+                {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
+            ) from None
         except NothingToScore:
-            raise _nothing_to_score() from None
+            raise ValidationError(
+                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+            ) from None
         except RunInProgress as exc:
             raise Conflict(
                 f"Run {exc.run.pk} over the same offer and leads is already {exc.run.status} "
@@ -304,30 +270,16 @@ class ScoreView(APIView):
             ) from None
         except ScoringFailed as exc:
             raise ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}") from None
-        body = RunSerializer(run).data
-        if run.background:
+        if isinstance(outcome, dict):
+            return Response(EstimateSerializer(outcome).data)
+        body = RunSerializer(outcome).data
+        if outcome.background:
             return Response(
                 body,
                 status=status.HTTP_202_ACCEPTED,
-                headers={"Location": f"/score/runs/{run.pk}/"},
+                headers={"Location": f"/score/runs/{outcome.pk}/"},
             )
         return Response(body)
-
-
-def _offer_to_score(*, workspace: Workspace, offer_id: int | None) -> Offer:
-    # Most clients of the brief send no body: they mean the offer they have just created.
-    if offer_id is not None:
-        return offer_get(workspace=workspace, offer_id=offer_id)
-    offer = offer_latest(workspace=workspace)
-    if offer is None:
-        raise ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]})
-    return offer
-
-
-def _nothing_to_score() -> ValidationError:
-    return ValidationError(
-        ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
-    )
 
 
 class RunCancelView(APIView):

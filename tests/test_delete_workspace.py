@@ -7,12 +7,13 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
-from scoring.services import leads_score
+from scoring.runs import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from workspaces.models import Membership, Workspace, WorkspaceAPIKey
 from workspaces.services import api_key_create, user_create
@@ -66,7 +67,13 @@ def test_delete_workspace_erases_everything_it_holds_and_nothing_else(workspace,
     assert list(get_user_model().objects.values_list("username", flat=True)) == [
         f"ava@{other_workspace.name}.example"
     ]
-    assert out.getvalue().startswith(f"Erased workspace {workspace.name!r}: 3 results, ")
+    assert out.getvalue() == (
+        f"Erased workspace {workspace.name!r}: 3 results, 1 cached LLM answers, 1 run chunks, "
+        "1 runs, 3 leads, 1 uploads, 1 offers, 1 API keys, 1 users.\n"
+    )
+    # Rows are erased app by app, not children first: what matters is that no reference is
+    # left dangling when the database checks its deferred foreign keys, at commit.
+    connection.check_constraints()
 
 
 def test_delete_workspace_needs_a_known_name_and_confirmation(workspace):

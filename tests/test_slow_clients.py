@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scoring.services import leads_score
+from scoring.runs import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.scoring.workers import database_url
 from workspaces.services import api_key_create

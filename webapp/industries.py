@@ -1,5 +1,5 @@
 """Suggestions for the offer form's industry picker, from one place: the LinkedIn Industry
-Codes V2 taxonomy (scoring/taxonomy.py), searched as `GET /industries/?q=` searches it."""
+Codes V2 taxonomy (vocabulary/taxonomy.py), searched as `GET /industries/?q=` searches it."""
 
 from __future__ import annotations
 

@@ -7,8 +7,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, models, transaction
+from django.db import transaction
 
+from leadscoring.results_cache import results_changed
+from workspaces.erasure import delete_rows, workspace_erasing
 from workspaces.models import Membership, Workspace, WorkspaceAPIKey
 
 
@@ -74,40 +76,21 @@ def workspace_get_or_create(*, name: str) -> Workspace:
 def workspace_delete(*, workspace: Workspace) -> dict[str, int]:
     """Erase `workspace` and everything it holds; return how many of each kind were erased.
 
-    Rows are deleted in bulk, children first: the ORM's cascade would load every lead.
+    The apps built on workspaces erase their rows first, in bulk (see `workspace_erasing`).
     """
-    from leads.models import Lead, Upload
-    from offers.models import Offer
-    from scoring.models import LLMAnswer, ScoreResult, ScoringChunk, ScoringRun
-    from scoring.services import results_changed
-
-    counts = {
-        "results": _delete_rows(ScoreResult, "workspace_id = %s", workspace.pk),
-        "cached LLM answers": _delete_rows(LLMAnswer, "workspace_id = %s", workspace.pk),
-        "run chunks": _delete_rows(
-            ScoringChunk,
-            f"run_id IN (SELECT id FROM {ScoringRun._meta.db_table} WHERE workspace_id = %s)",  # noqa: S608
-            workspace.pk,
-        ),
-        "runs": _delete_rows(ScoringRun, "workspace_id = %s", workspace.pk),
-        "leads": _delete_rows(Lead, "workspace_id = %s", workspace.pk),
-        "uploads": _delete_rows(Upload, "workspace_id = %s", workspace.pk),
-        "offers": _delete_rows(Offer, "workspace_id = %s", workspace.pk),
-        "API keys": _delete_rows(WorkspaceAPIKey, "workspace_id = %s", workspace.pk),
-        # People are personal data too: their accounts go with the workspace (memberships and
-        # sessions cascade).
-        "users": get_user_model()
+    answers = workspace_erasing.send(sender=Workspace, workspace=workspace)
+    # Apps that depend on others are installed after them: their counts are listed first.
+    counts = {label: count for _, erased in reversed(answers) for label, count in erased.items()}
+    counts["API keys"] = delete_rows(WorkspaceAPIKey, "workspace_id = %s", workspace.pk)
+    # People are personal data too: their accounts go with the workspace (memberships and
+    # sessions cascade).
+    counts["users"] = (
+        get_user_model()
         .objects.filter(membership__workspace=workspace)
         .delete()[1]
-        .get(get_user_model()._meta.label, 0),
-    }
+        .get(get_user_model()._meta.label, 0)
+    )
     workspace_id = workspace.pk
     workspace.delete()
     results_changed(workspace_id=workspace_id)
     return counts
-
-
-def _delete_rows(model: type[models.Model], where: str, *params: object) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", params)  # noqa: S608
-        return cursor.rowcount

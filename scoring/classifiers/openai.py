@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from scoring.classifiers.base import Classification, Classifier, ClassifierError
+from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.llm_http import (
     RequestFailed,
     backoff,
@@ -391,8 +392,6 @@ class OpenAIClassifier:
         self, offer: OfferFacts, leads: list[LeadFacts], reasons: list[str]
     ) -> list[Classification]:
         if self._fallback is None:
-            from scoring.classifiers.heuristic import HeuristicClassifier
-
             self._fallback = HeuristicClassifier()
         self._add(fallbacks=len(leads))
         return [

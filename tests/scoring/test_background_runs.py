@@ -18,10 +18,11 @@ from django.db import connections
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from scoring import services
+from scoring import runs
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringChunk, ScoringRun
 from scoring.rules import RULES_VERSION
+from scoring.sweeper import requeue_stale_chunks
 from tests.clients import APIClient
 from tests.factories import LeadFactory
 from tests.scoring import slow_classifier
@@ -168,7 +169,7 @@ def score(api: APIClient, offer, **extra: object):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_completes_a_queued_run(api, offer, upload, start_worker, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 5)
     leads = LeadFactory.create_batch(12, upload=upload)
     worker = start_worker()
 
@@ -195,7 +196,7 @@ def test_a_run_survives_its_worker_being_killed_mid_chunk(
     api, settings, offer, upload, start_worker, monkeypatch
 ):
     settings.AI_PROVIDER = SLOW
-    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 10)
     leads = LeadFactory.create_batch(40, upload=upload)  # 4 chunks of 500 ms
     first = start_worker(LEADSCORING_AI_PROVIDER=SLOW)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
@@ -253,7 +254,7 @@ def test_a_chunk_of_a_worker_killed_mid_chunk_is_redone_once_its_lease_runs_out(
     api, settings, offer, upload, start_worker, monkeypatch
 ):
     settings.AI_PROVIDER = SLOW
-    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 10)
     leads = LeadFactory.create_batch(60, upload=upload)  # 6 chunks of 500 ms
     doomed = start_worker(LEADSCORING_AI_PROVIDER=SLOW, **DEFAULT_RECOVERY)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
@@ -292,7 +293,7 @@ def test_cancelling_a_running_run_stops_its_chunks(
     api, settings, offer, upload, start_worker, monkeypatch
 ):
     settings.AI_PROVIDER = SLOW
-    monkeypatch.setattr(services, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 5)
     LeadFactory.create_batch(40, upload=upload)
     worker = start_worker(LEADSCORING_AI_PROVIDER=SLOW)
     run = ScoringRun.objects.get(pk=score(api, offer).json()["id"])
@@ -537,9 +538,9 @@ def test_a_callback_url_to_a_private_address_is_refused(
 
 def background_run(workspace, offer, upload, monkeypatch, *, leads: int) -> ScoringRun:
     """A queued background run over `leads` new leads, two per chunk (nothing queued)."""
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
     LeadFactory.create_batch(leads, upload=upload)
-    run, _ = services.run_create(
+    run, _ = runs.run_create(
         workspace=workspace, offer=offer, classifier=HeuristicClassifier(), background=True
     )
     return run
@@ -558,13 +559,13 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_went_silent(
         status=RUNNING, attempts=1, heartbeat_at=now - timedelta(seconds=CHUNK_STALE_SECONDS + 1)
     )
 
-    assert services.requeue_stale_chunks(now=now) == 1
+    assert requeue_stale_chunks(now=now) == 1
 
     assert queued_tasks(broker.redis, broker.queue) == [("scoring.tasks.score_chunk", [silent.id])]
     silent.refresh_from_db()
     assert silent.heartbeat_at == now  # claimed: the next sweeps wait a full lease
     later = now + timedelta(seconds=CHUNK_STALE_SECONDS - 0.5)
-    assert services.requeue_stale_chunks(now=later) == 0
+    assert requeue_stale_chunks(now=later) == 0
     waiting.refresh_from_db()
     assert waiting.status == ScoringChunk.Status.PENDING
 
@@ -596,7 +597,7 @@ def test_the_sweeper_leaves_alone_a_chunk_a_live_worker_is_scoring(
     # (A worker slow to start may have queued the chunk again in its start-up sweep.)
     queued = queued_tasks(broker.redis, broker.queue)
 
-    requeued = services.requeue_stale_chunks()
+    requeued = requeue_stale_chunks()
 
     worker.kill()  # its chunk's outcome does not matter here: no need to wait for it
     assert requeued == 0  # the worker renews the chunk's heartbeat while it scores
@@ -611,7 +612,7 @@ def test_the_sweeper_requeues_every_chunk_of_a_run_that_stopped_moving(
     run = background_run(workspace, offer, upload, monkeypatch, leads=3)
     later = timezone.now() + timedelta(seconds=CHUNK_STALE_SECONDS + 1)
 
-    assert services.requeue_stale_chunks(now=later) == 2
+    assert requeue_stale_chunks(now=later) == 2
 
     chunk_ids = list(run.chunks.order_by("index").values_list("pk", flat=True))
     assert queued_tasks(broker.redis, broker.queue) == [
@@ -631,7 +632,7 @@ def test_the_sweeper_completes_a_run_whose_chunks_are_all_done(
         status=ScoringRun.Status.RUNNING, started_at=now, scored=4
     )
 
-    assert services.requeue_stale_chunks() == 0
+    assert requeue_stale_chunks() == 0
 
     run.refresh_from_db()
     assert (run.status, run.scored, run.total) == ("completed", 4, 4)

@@ -11,7 +11,7 @@ from scoring import tasks
 from scoring.callbacks import CallbackRefused, address_refused, check_callback_url
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoringRun
-from scoring.services import Callback, run_create
+from scoring.runs import Callback, run_create
 from tests.factories import LeadFactory
 
 SECRET = "s" * 16

@@ -9,9 +9,10 @@ import pytest
 
 from offers.services import offer_delete
 from scoring import tasks
+from scoring.chunks import chunk_writes_flush
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringRun
-from scoring.services import chunk_writes_flush, run_create
+from scoring.runs import run_create
 from tests.factories import LeadFactory
 
 

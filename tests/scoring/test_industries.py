@@ -6,7 +6,6 @@ import itertools
 
 import pytest
 
-from scoring import taxonomy
 from scoring.facts import OfferFacts
 from scoring.industries import (
     Icp,
@@ -16,7 +15,8 @@ from scoring.industries import (
     industry_fit,
     industry_ids,
 )
-from scoring.industry_names import V1_FILE, _read_lines
+from scoring.industry_names import NAMES_DIR, V1_FILE, _read_lines
+from vocabulary import taxonomy
 
 V2 = taxonomy.INDUSTRIES
 SIBLING_PAIRS = [
@@ -27,7 +27,7 @@ SIBLING_PAIRS = [
 
 
 def v1_names() -> list[tuple[int, str]]:
-    lines = (taxonomy.DATA_DIR / V1_FILE).read_text(encoding="utf-8").splitlines()
+    lines = (NAMES_DIR / V1_FILE).read_text(encoding="utf-8").splitlines()
     return [
         (int(key), name)
         for key, name in (line.split(" ", 1) for line in lines if line and line[0].isdigit())

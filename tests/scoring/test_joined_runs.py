@@ -7,7 +7,7 @@ import pytest
 
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoringRun
-from scoring.services import Callback, run_create
+from scoring.runs import Callback, run_create
 from tests.factories import LeadFactory
 
 HOOK = "http://127.0.0.1:9/hook"

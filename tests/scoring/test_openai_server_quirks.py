@@ -29,7 +29,7 @@ from scoring.classifiers.prompt import (
 )
 from scoring.facts import LeadFacts, OfferFacts
 from scoring.models import ScoreResult
-from scoring.services import leads_score
+from scoring.runs import leads_score
 from tests.factories import LeadFactory
 from tests.scoring.llm_server import (
     MODEL,

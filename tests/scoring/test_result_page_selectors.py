@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scoring.models import ScoreResult
+from scoring.runs import leads_score
 from scoring.selectors import ResultFilters, result_intent_counts, result_list, result_page
-from scoring.services import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 

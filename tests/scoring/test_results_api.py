@@ -14,8 +14,8 @@ from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.composition import inputs_hash
 from scoring.facts import LeadFacts
 from scoring.models import ScoreResult
+from scoring.offer_inputs import offer_facts
 from scoring.rules import RULES_VERSION
-from scoring.services import offer_facts
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
 SPEC_OFFER = {

@@ -7,18 +7,13 @@ import time
 import pytest
 
 from leads.services import lead_delete
-from scoring import services
+from scoring import runs
+from scoring.chunks import ScoringFailed, chunk_score
 from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import PROMPT_VERSION, OpenAIClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringRun
 from scoring.rules import RULES_VERSION
-from scoring.services import (
-    NothingToScore,
-    ScoringFailed,
-    chunk_score,
-    leads_score,
-    run_create,
-)
+from scoring.runs import NothingToScore, leads_score, run_create
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.scoring.llm_server import (
     MODEL,
@@ -265,7 +260,7 @@ def test_nothing_to_score_creates_no_run(workspace, other_workspace, offer, sett
 def test_a_chunk_scored_twice_leaves_one_result_per_lead_and_counts_once(
     workspace, offer, leads, monkeypatch
 ):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
     classifier = HeuristicClassifier()
     run, _ = run_create(workspace=workspace, offer=offer, classifier=classifier)
     first_chunk, last_chunk = run.chunks.order_by("index")
@@ -314,7 +309,7 @@ class DeletingClassifier(HeuristicClassifier):
 
 
 def test_a_lead_deleted_before_its_chunk_counts_as_failed(workspace, offer, leads, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 1)
     classifier = DeletingClassifier(victim=leads[2])
 
     run = leads_score(workspace=workspace, offer=offer, classifier=classifier)
@@ -378,7 +373,7 @@ def test_leads_differing_only_by_name_share_one_cached_answer(
 def test_a_run_outside_a_transaction_scores_every_chunk_once(monkeypatch):
     # Outside a transaction on PostgreSQL, chunks are written by a second thread while the
     # next is scored; the outcome must be the same as one chunk at a time.
-    monkeypatch.setattr(services, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
     upload = UploadFactory()
     leads = LeadFactory.create_batch(5, upload=upload)
     offer = OfferFactory(workspace=upload.workspace)

@@ -11,7 +11,7 @@ import pytest
 
 from scoring.classifiers.heuristic import HEURISTIC_VERSION, HeuristicClassifier
 from scoring.rules import RULES_VERSION
-from scoring.versioning import SCORING_DIR, content_version
+from scoring.versioning import SCORING_DIR, SHARED_VOCABULARY_DIR, content_version
 
 PRINT_VERSIONS = (
     "import scoring.rules as r, scoring.classifiers.heuristic as h; "
@@ -29,7 +29,10 @@ def versions_of_copy(tree: Path) -> tuple[str, str]:
 
 @pytest.fixture
 def scoring_copy(tmp_path: Path) -> Path:
-    shutil.copytree(SCORING_DIR, tmp_path / "scoring", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in (SCORING_DIR, SHARED_VOCABULARY_DIR):
+        shutil.copytree(
+            package, tmp_path / package.name, ignore=shutil.ignore_patterns("__pycache__")
+        )
     return tmp_path
 
 
@@ -40,17 +43,18 @@ def test_an_unchanged_copy_derives_the_same_versions(scoring_copy):
 @pytest.mark.parametrize(
     "module",
     [
-        "rules.py",
-        "roles.py",
-        "role_words.py",
-        "industries.py",
-        "industry_names.py",
-        "taxonomy.py",
-        "text.py",
+        "scoring/rules.py",
+        "scoring/roles.py",
+        "scoring/role_words.py",
+        "scoring/industries.py",
+        "scoring/industry_names.py",
+        "scoring/text.py",
+        "vocabulary/taxonomy.py",
+        "vocabulary/text.py",
     ],
 )
 def test_any_change_to_the_rule_layer_changes_the_rules_version(scoring_copy, module):
-    with (scoring_copy / "scoring" / module).open("a") as source:
+    with (scoring_copy / module).open("a") as source:
         source.write("\n# a changed rule\n")
 
     rules_version, heuristic_version = versions_of_copy(scoring_copy)
@@ -59,17 +63,18 @@ def test_any_change_to_the_rule_layer_changes_the_rules_version(scoring_copy, mo
     assert heuristic_version == HEURISTIC_VERSION
 
 
-def test_any_change_to_a_vocabulary_file_changes_the_rules_version(scoring_copy):
-    vocabularies = scoring_copy / "scoring" / "vocabularies"
-    for kind in ("roles", "industries"):
-        (vocabularies / kind).mkdir(parents=True, exist_ok=True)
-        with (vocabularies / kind / "added.txt").open("a") as data:
-            data.write("a new entry\n")
+@pytest.mark.parametrize(
+    "directory",
+    ["scoring/vocabularies/roles", "scoring/vocabularies/industries", "vocabulary/industries"],
+)
+def test_any_change_to_a_vocabulary_file_changes_the_rules_version(scoring_copy, directory):
+    (scoring_copy / directory).mkdir(parents=True, exist_ok=True)
+    with (scoring_copy / directory / "added.txt").open("a") as data:
+        data.write("a new entry\n")
 
-        rules_version, _ = versions_of_copy(scoring_copy)
+    rules_version, _ = versions_of_copy(scoring_copy)
 
-        assert rules_version != RULES_VERSION, kind
-        (vocabularies / kind / "added.txt").unlink()
+    assert rules_version != RULES_VERSION
 
 
 def test_a_change_to_the_heuristic_changes_its_version_and_model_label(scoring_copy):

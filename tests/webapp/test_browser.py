@@ -182,7 +182,7 @@ def test_the_progress_bar_follows_a_running_run_without_reloading(browser, live_
     from selenium.webdriver.support.ui import WebDriverWait
 
     from scoring.models import ScoringRun
-    from scoring.services import leads_score
+    from scoring.runs import leads_score
     from tests.factories import LeadFactory, OfferFactory, UploadFactory
 
     user = user_create(workspace_name="acme-sales", email=EMAIL, password=PASSWORD)

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from leads.models import Lead, Upload
 from offers.models import Offer
 from scoring.models import ScoreResult, ScoringRun
+from scoring.runs import leads_score
 from scoring.selectors import RESULT_ORDERINGS, industry_list
-from scoring.services import leads_score
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.webapp.paid_classifier import PATH as PAID_CLASSIFIER
 from webapp.forms import SORTS

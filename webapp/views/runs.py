@@ -8,19 +8,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from offers.selectors import offer_list
+from scoring.chunks import ScoringFailed
 from scoring.classifiers.factory import get_classifier
-from scoring.selectors import run_get, run_list
-from scoring.serializers import RunSerializer
-from scoring.services import (
-    BrokerUnavailable,
+from scoring.dispatch import BrokerUnavailable
+from scoring.runs import (
     NothingToScore,
     RunNotActive,
-    ScoringFailed,
     TooManyLlmCalls,
     run_cancel,
     run_estimate,
     run_start,
 )
+from scoring.selectors import run_get, run_list
+from scoring.serializers import RunSerializer
 from webapp.access import workspace_page
 from webapp.forms import ScoreForm
 from workspaces.models import Workspace

@@ -22,8 +22,8 @@ from scoring.classifiers.factory import get_classifier
 from scoring.composition import score_leads
 from scoring.exports import EXPORT_COLUMNS, csv_lines
 from scoring.facts import LeadFacts, OfferFacts
+from scoring.offer_inputs import thresholds
 from scoring.outcome import AiCounts
-from scoring.services import thresholds
 
 BATCH = 1000
 # The export's columns, with the file's line in place of the database's ids and time.

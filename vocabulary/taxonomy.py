@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from scoring.text import fold
-from scoring.versioning import VOCABULARY_DIR
+from vocabulary.text import fold
 
-DATA_DIR = VOCABULARY_DIR / "industries"
+DATA_DIR = Path(__file__).resolve().parent / "industries"
 # The published table (ids, names, descriptions, hierarchy), shipped unmodified with its
 # LICENSE (MIT) and SOURCE.md beside it.
 CODES_FILE = DATA_DIR / "industry_codes.json"
