@@ -9,7 +9,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from leadscoring.api.asgi_handler import streamed
 
 # DRF's JSONRenderer escapes these two (valid JSON, but line breaks in JavaScript source);
-# json.dumps, orjson and the databases write them as they are. Escaped alike, all write the
+# json.dumps and the databases write them as they are. Escaped alike, all write the
 # same bytes.
 _LINE_SEPARATORS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
