@@ -34,3 +34,21 @@ def test_empty_batches_add_no_separator():
     chunks = json_array_chunks([b"", b'{"n":1}', b"", b'{"n":2},{"n":3}', b""])
 
     assert json.loads(b"".join(chunks)) == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+def test_closing_the_array_early_closes_the_batches():
+    closed = []
+
+    def batches():
+        try:
+            yield b'{"n":1}'
+            yield b'{"n":2}'
+        finally:
+            closed.append(True)
+
+    chunks = json_array_chunks(batches())
+    assert next(chunks) == b"["
+    assert next(chunks) == b'{"n":1}'
+    chunks.close()
+
+    assert closed == [True]

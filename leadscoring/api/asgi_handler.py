@@ -106,7 +106,14 @@ def streamed(request: HttpRequest, iterator: Iterator[Any]) -> Iterator[Any] | A
 
     async def steps() -> AsyncIterator[Any]:
         step = sync_to_async(next, thread_sensitive=True)
-        while (item := await step(iterator, _END)) is not _END:
-            yield item
+        try:
+            while (item := await step(iterator, _END)) is not _END:
+                yield item
+        finally:
+            # A client that went away: the iterator lets go of its query (and database
+            # connection) now, in its own thread, rather than whenever it is collected.
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                await sync_to_async(close, thread_sensitive=True)()
 
     return steps()

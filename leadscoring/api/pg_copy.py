@@ -109,7 +109,8 @@ def copy_out(
     try:
         while (batch := batches.get()) is not None:
             if isinstance(batch, BaseException):
-                raise batch
+                with connection.wrap_database_errors:  # as Django's own queries raise them
+                    raise batch
             yield batch
     finally:
         # The connection is the caller's again only once the COPY thread has let go of it.

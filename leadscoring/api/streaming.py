@@ -23,14 +23,20 @@ def json_array_chunks(batches: Iterable[bytes]) -> Iterator[bytes]:
     """
     yield b"["
     separator = b""
-    for batch in batches:
-        if not batch:
-            continue
-        for raw, escaped in _LINE_SEPARATORS:
-            if raw in batch:
-                batch = batch.replace(raw, escaped)
-        yield separator + batch
-        separator = b","
+    try:
+        for batch in batches:
+            if not batch:
+                continue
+            for raw, escaped in _LINE_SEPARATORS:
+                if raw in batch:
+                    batch = batch.replace(raw, escaped)
+            yield separator + batch
+            separator = b","
+    finally:
+        # A response closed early closes `batches` (and its query) with it.
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
     yield b"]"
 
 
