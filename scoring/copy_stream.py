@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -36,7 +36,7 @@ def copy_rows(
     options: str = "FORMAT csv",
     using: str = DEFAULT_DB_ALIAS,
     batch_bytes: int = BATCH_BYTES,
-) -> Iterator[list[bytes]]:
+) -> Generator[list[bytes], None, None]:
     """Yield the rows of `COPY (sql) TO STDOUT WITH (options)`, in batches of about
     `batch_bytes`: lists of rows, each as the server sent it (a CSV row ends with "\\n").
 

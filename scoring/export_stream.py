@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from typing import Any
 
 from django.db import connections
@@ -180,11 +181,12 @@ def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     sql, params = _compiled(results, columns)
     force_quote = ", ".join(f'"{alias}"' for alias in quoted)
     yield HEADER.encode()
-    for rows in copy_rows(
-        sql, params, options=f"FORMAT csv, FORCE_QUOTE ({force_quote})", using=results.db
-    ):
-        yield b"\r\n".join([row[:-3] if row[-2] == 102 else _pg_fixed(row) for row in rows])
-        yield b"\r\n"
+    options = f"FORMAT csv, FORCE_QUOTE ({force_quote})"
+    # closing: a response closed early (the client went away) cancels the COPY at once.
+    with closing(copy_rows(sql, params, options=options, using=results.db)) as batches:
+        for rows in batches:
+            rows.append(b",f\n")  # ends the last line
+            yield b"\r\n".join([row[:-3] if row[-2] == 102 else _pg_fixed(row) for row in rows])
 
 
 # A cell of PostgreSQL's CSV row, as COPY wrote it with FORCE_QUOTE: text quoted, numbers not.
