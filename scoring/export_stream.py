@@ -5,15 +5,15 @@ PostgreSQL writes the CSV itself (COPY, streamed by scoring.copy_stream); SQLite
 line with format(). Python joins lines, and has the reference write the rows that may need
 `neutralise` (or that SQLite stores otherwise than Django writes them).
 
-"May need": a text cell starting with = + - @ tab CR LF or a character beyond ASCII, or
-holding `,` `;` tab CR or LF followed by = + - @ or a character beyond ASCII. That is
-`neutralise`'s own first test, made looser; a cell that passes it comes back unchanged
-whatever Unicode says. So the rule keeps one implementation, in Python, whose Unicode
-tables cannot disagree with the database's, and the SQL only has to be right about ASCII.
-PostgreSQL answers with one regular expression per row (over the checked cells joined);
-SQLite's lines are looked at with byte searches in Python (GLOB would double the query's
-time). Real rows that take the slow path: names starting with a letter beyond ASCII, cells
-starting with + or - (phone-like roles) and the like: a few percent.
+"May need": a text cell starting with = + - @ or a character beyond ASCII, or holding `,` or
+`;` followed by one of those, or any tab, CR or LF (`_maybe_risky`: byte searches over the
+CSV lines, every text cell quoted). That is `neutralise`'s own first test, made looser; a
+cell that passes it comes back unchanged whatever Unicode says. So the rule keeps one
+implementation, in Python, whose Unicode tables cannot disagree with the database's.
+Looking in Python costs less than asking the database (a regular expression per row takes
+PostgreSQL more time than the rest of the row; GLOB doubles SQLite's time). Real rows that
+take the slow path: names starting with a letter beyond ASCII, cells starting with + or -
+(phone-like roles) and the like: a few percent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from contextlib import closing
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, F, Field, Func, QuerySet, TextField
+from django.db.models import F, Field, Func, QuerySet, TextField
 
 from leads.models import Lead
 from scoring.copy_stream import copy_rows
@@ -147,8 +147,6 @@ def _compiled(results: QuerySet[ScoreResult], columns: dict[str, Any]) -> tuple[
 
 # --- PostgreSQL: COPY writes the CSV ------------------------------------------------------------
 
-# A checked cell behind a line feed (see the module's docstring): ARE syntax.
-_PG_MAYBE_RISKY = r"[,;\t\r\n]([-=+@\t\r\n]|[^\u0001-\u007f])"
 # Python's isoformat: microseconds only when there are some.
 _PG_TIMESTAMP = (
     "replace(to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
@@ -156,9 +154,9 @@ _PG_TIMESTAMP = (
 
 
 def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
-    # PostgreSQL ends rows with "\n" and writes NULL unquoted: timestamps absent are written
-    # '' (quoted, as csv.writer writes None), and the line end is swapped for "\r\n" (a line
-    # feed inside a quoted cell stays as csv.writer leaves it). The flag comes last: ",t\n".
+    # PostgreSQL ends rows with "\n" (swapped for "\r\n"; a line feed inside a quoted cell
+    # stays, as csv.writer leaves it) and writes NULL unquoted: a timestamp absent is written
+    # '' instead, quoted as csv.writer quotes None.
     columns: dict[str, Any] = {}
     quoted = []
     for index, (path, (kind, null)) in enumerate(zip(EXPORT_FIELDS, KINDS, strict=True)):
@@ -170,14 +168,6 @@ def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
             columns[alias] = F(path)
         if kind != NUMBER:
             quoted.append(alias)
-    checked = [EXPORT_FIELDS[i] for i in EXPORT_TEXT_COLUMNS]
-    places = ", ".join(f"{{{i}}}" for i in range(len(checked)))
-    columns["flag"] = _Sql(
-        f"(concat_ws(%s, '', {places}) ~ %s)",
-        checked,
-        ["\n", _PG_MAYBE_RISKY],
-        output_field=BooleanField(),
-    )
     sql, params = _compiled(results, columns)
     force_quote = ", ".join(f'"{alias}"' for alias in quoted)
     yield HEADER.encode()
@@ -185,22 +175,29 @@ def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     # closing: a response closed early (the client went away) cancels the COPY at once.
     with closing(copy_rows(sql, params, options=options, using=results.db)) as batches:
         for rows in batches:
-            rows.append(b",f\n")  # ends the last line
-            yield b"\r\n".join([row[:-3] if row[-2] == 102 else _pg_fixed(row) for row in rows])
+            lines = [row[:-1] for row in rows]
+            lines.append(b"")
+            # PostgreSQL's text holds no NUL: one may stand for the line ends while
+            # _maybe_risky looks ("\r\n" would look like a cell starting with CR).
+            data = b"\x00".join(lines)
+            if not _maybe_risky(data):
+                yield data.replace(b"\x00", b"\r\n")
+                continue
+            yield b"\r\n".join([_pg_fixed(line) if _maybe_risky(line) else line for line in lines])
 
 
 # A cell of PostgreSQL's CSV row, as COPY wrote it with FORCE_QUOTE: text quoted, numbers not.
 _PG_CELL = re.compile(r'"((?:[^"]|"")*)"|[^,"]*')
 
 
-def _pg_fixed(row: bytes) -> bytes:
-    """Return a flagged COPY row (ending ",t\\n") as the reference writes it: only its checked
+def _pg_fixed(line: bytes) -> bytes:
+    """Return a COPY row (without its line end) as the reference writes it: only its checked
     cells can differ, neutralised by Python."""
-    text, cells, at = row[:-3].decode(), [], 0
+    text, cells, at = line.decode(), [], 0
     for index in range(len(EXPORT_FIELDS)):
         match = _PG_CELL.match(text, at)
         if match is None:
-            raise ValueError(f"not a COPY row: {row[:100]!r}")
+            raise ValueError(f"not a COPY row: {line[:100]!r}")
         cell = match.group(0)
         if index in EXPORT_TEXT_COLUMNS:
             value = neutralise(match.group(1).replace('""', '"'))
