@@ -243,7 +243,7 @@ def _sqlite_csv(results: QuerySet[ScoreResult]) -> Iterator[str | bytes]:
             test = f"({column} IS NULL OR {test})"
         plain.append(test)
         params += [_SQLITE_SECONDS, _SQLITE_MICROSECONDS]
-    line = f"CASE WHEN {' AND '.join(plain)} THEN format(%s, {', '.join(values)}) END"
+    line = f"CASE WHEN {' AND '.join(plain)} THEN CAST(format(%s, {', '.join(values)}) AS BLOB) END"
     columns = {
         "line": _Sql(line, EXPORT_FIELDS, [*params, ",".join(template)], output_field=TextField()),
         "pk": F("pk"),
@@ -254,19 +254,19 @@ def _sqlite_csv(results: QuerySet[ScoreResult]) -> Iterator[str | bytes]:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_SQLITE_BATCH):
             lines = [line for line, _ in rows]
-            lines.append("")
+            lines.append(b"")
             try:
                 # Lines never hold a NUL (format() stops there), so one may stand for the
                 # line ends while _maybe_risky looks: "\r\n" would look like a cell start.
-                data = "\x00".join(lines).encode()
+                data = b"\x00".join(lines)
             except TypeError:  # a line is None
                 data = None
             if data is not None and not _maybe_risky(data):
                 yield data.replace(b"\x00", b"\r\n")
                 continue
-            odd = [pk for line, pk in rows if line is None or _maybe_risky(line.encode())]
+            odd = [pk for line, pk in rows if line is None or _maybe_risky(line)]
             fixed = _reference_lines(results, odd)
-            yield "".join([fixed.get(pk) or line + "\r\n" for line, pk in rows])
+            yield b"".join([fixed.get(pk) or line + b"\r\n" for line, pk in rows])
 
 
 # _maybe_risky's view of CSV text: each byte mapped to what it may be in a cell.
@@ -293,11 +293,11 @@ def _maybe_risky(data: bytes) -> bool:
     return b"\n" in classes or b'"=' in classes
 
 
-def _reference_lines(results: QuerySet[ScoreResult], pks: list[int]) -> dict[int, str]:
+def _reference_lines(results: QuerySet[ScoreResult], pks: list[int]) -> dict[int, bytes]:
     """Return the line (with its "\\r\\n") the reference writes for each result of `pks`."""
     lines = {}
     rows = results.filter(pk__in=pks).values_list("pk", *EXPORT_FIELDS)
     for pk, *values in rows:
         text = "".join(csv_lines(_formatted([tuple(values)]), text_columns=EXPORT_TEXT_COLUMNS))
-        lines[pk] = text[len(HEADER) :]
+        lines[pk] = text[len(HEADER) :].encode()
     return lines
