@@ -66,8 +66,8 @@ def _kind(path: str) -> tuple[str, bool]:
     if not isinstance(field, Field):
         raise TypeError(f"{path} is not a column")
     kind = field.get_internal_type()
-    if kind in ("CharField", "TextField"):
-        return TEXT, field.null
+    if kind in ("CharField", "TextField") and not field.null:
+        return TEXT, False  # (NULL text would need the care NULL timestamps get)
     if kind == "DateTimeField":
         return TIMESTAMP, field.null
     if kind.endswith(("IntegerField", "ForeignKey", "AutoField")):
