@@ -1,10 +1,11 @@
 """Time GET /results/ streaming every result, against gunicorn, and watch the worker's memory.
 
-Usage: python bench/results.py --rows 1000000 [--repeat 3] [--postgres]
+Usage: python bench/results.py --rows 1000000 [--repeat 3] [--postgres] [--export | --export-only]
 Seeds one workspace with ROWS leads and as many results (SQL, not the scoring path), then
-reads the whole unpaged list REPEAT times. Prints rows/s (median, and per second of the
-worker's CPU: the figure that holds on a machine shared with other work), the worker's resident
-memory before the first request and its peak while streaming, sampled through each response.
+reads the whole unpaged list (with --export-only: the CSV export) REPEAT times. Prints rows/s
+(median, and per second of the worker's CPU: the figure that holds on a machine shared with
+other work), the worker's resident memory before the first request and its peak while
+streaming, sampled through each response.
 Asserts nothing.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.ingest import fresh_database, manage, server_env, worker_pids  # noqa: E402
 
-PORT = int(os.environ.get("BENCH_PORT", "8932"))
+# Another free port when taken (benchmarks of other worktrees may run at the same time).
+PORT = 8932
 READ = 1024 * 1024
 # One result per lead, with text of the length real ones have (the reasoning ~200 chars).
 SEED = """
@@ -180,11 +183,17 @@ def main() -> None:
         help="also time GET /results/export/ (the CSV stream) once, for comparison",
     )
     parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="time GET /results/export/ REPEAT times instead of the list",
+    )
+    parser.add_argument(
         "--postgres",
         action="store_true",
         help="use a fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres)",
     )
     args = parser.parse_args()
+    _pick_port()
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.postgres, tmp) as database_url:
         env = server_env(database_url)
@@ -228,7 +237,9 @@ def main() -> None:
                 sampler = RssSampler(worker)
                 sampler.start()
                 cpu = cpu_seconds(worker)
-                elapsed, size, items, total = get_all(key)
+                elapsed, size, items, total = get_all(
+                    key, "/results/export/" if args.export_only else "/results/"
+                )
                 cpus.append(cpu_seconds(worker) - cpu)
                 peaks.append(sampler.stop())
                 timings.append(elapsed)
@@ -238,7 +249,7 @@ def main() -> None:
                     f"{size / 1e6:.0f} MB  items={items:,} X-Total-Count={total:,}  "
                     f"worker RSS peak {peaks[-1]:.0f} MB ({sampler.samples} samples)"
                 )
-            if args.export:
+            if args.export and not args.export_only:
                 cpu = cpu_seconds(worker)
                 elapsed, size, items, _ = get_all(key, "/results/export/")
                 used = cpu_seconds(worker) - cpu
@@ -253,11 +264,22 @@ def main() -> None:
     median = statistics.median(timings)
     cpu = statistics.median(cpus)
     backend = database_url.split(":", 1)[0]
+    what = "export (CSV)" if args.export_only else "list"
     print(
-        f"{backend}: {args.rows:,} results, median {median:.2f}s = {args.rows / median:,.0f} "
-        f"rows/s (worker CPU {args.rows / cpu:,.0f} rows/CPU-s); worker RSS {before:.0f} MB "
-        f"before, peak {max(peaks):.0f} MB while streaming"
+        f"{backend} {what}: {args.rows:,} results, median {median:.2f}s = "
+        f"{args.rows / median:,.0f} rows/s (worker CPU {args.rows / cpu:,.0f} rows/CPU-s); "
+        f"worker RSS {before:.0f} MB before, peak {max(peaks):.0f} MB while streaming"
     )
+
+
+def _pick_port() -> None:
+    global PORT
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", PORT))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            PORT = probe.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -33,9 +32,9 @@ from leadscoring.api.streaming import json_array_response
 from offers.selectors import offer_get
 from scoring.chunks import ScoringFailed
 from scoring.dispatch import BrokerUnavailable
-from scoring.exports import EXPORT_COLUMNS, csv_lines
-from scoring.facts import LEAD_FIELDS
-from scoring.result_rows import format_timestamp, result_items, result_json_batches
+from scoring.export_stream import result_csv
+from scoring.exports import EXPORT_COLUMNS
+from scoring.result_rows import result_items, result_json_batches
 from scoring.runs import (
     NoOffer,
     NothingToScore,
@@ -393,28 +392,6 @@ class ResultDetailView(APIView):
         return Response(result_item(workspace=request_workspace(request), result_id=result_id))
 
 
-# The ORM paths of EXPORT_COLUMNS: lead fields are read through the result's lead.
-EXPORT_FIELDS = tuple(
-    f"lead__{column}" if column in (*LEAD_FIELDS, "outcome", "outcome_at") else column
-    for column in EXPORT_COLUMNS
-)
-
-
-# Columns that hold text a person or a model wrote; the others are numbers, labels and ids.
-EXPORT_TEXT_COLUMNS = [
-    EXPORT_FIELDS.index(name)
-    for name in (
-        "lead__name",
-        "lead__role",
-        "lead__company",
-        "reasoning",
-        "lead__industry",
-        "lead__location",
-        "ai_model",
-    )
-]
-
-
 class CsvRenderer(BaseRenderer):
     """Lets clients send `Accept: text/csv`. The export streams its own CSV; errors are
     rendered as JSON by ResultExportView, never by this renderer."""
@@ -479,11 +456,6 @@ class ResultExportView(APIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         workspace = request_workspace(request)
         filters = _result_filters(request)
-        rows = (
-            result_list(workspace=workspace, filters=filters)
-            .values_list(*EXPORT_FIELDS)
-            .iterator(chunk_size=2000)
-        )
         label = "all-offers"
         if filters.offer_id is not None:
             label = (
@@ -492,22 +464,8 @@ class ResultExportView(APIView):
             )
         filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(
-            streamed(
-                request._request, csv_lines(_formatted(rows), text_columns=EXPORT_TEXT_COLUMNS)
-            ),
+            streamed(request._request, result_csv(workspace=workspace, filters=filters)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-
-
-def _formatted(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
-    # The JSON API's timestamp format (UTC, "Z"), without a serializer field per row.
-    scored_at = EXPORT_FIELDS.index("scored_at")
-    outcome_at = EXPORT_FIELDS.index("lead__outcome_at")
-    for row in rows:
-        values = list(row)
-        values[scored_at] = format_timestamp(values[scored_at])
-        if values[outcome_at] is not None:
-            values[outcome_at] = format_timestamp(values[outcome_at])
-        yield values
