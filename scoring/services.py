@@ -27,13 +27,14 @@ from redis.exceptions import RedisError
 from leads.models import Lead, Upload
 from leadscoring.celery import app as celery_app
 from offers.models import Offer
-from scoring import rules
+from scoring import parallel_runs, rules
 from scoring.classifiers.base import Classification, Classifier, ClassifierError, Intent
 from scoring.classifiers.factory import get_classifier
 from scoring.composition import LeadScore, Thresholds, score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoringChunk, ScoringRun
 from scoring.outcome import AiCounts
+from scoring.result_parts import AI_PROVIDER, ResultPart, part_counts, result_parts
 from scoring.selectors import results_version_key
 from scoring.storage import upsert_results
 from workspaces.models import Workspace
@@ -498,7 +499,9 @@ def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
     classifier fails permanently.
     """
     chunks = run.chunks.exclude(status=ScoringChunk.Status.DONE).order_by("index")
-    if connection.in_atomic_block or connection.vendor != "postgresql":
+    if parallel_runs.execute_parallel(run=run, chunks=chunks, classifier=classifier):
+        pass  # by scoring processes, on every core: a large run, a CPU-bound classifier
+    elif connection.in_atomic_block or connection.vendor != "postgresql":
         # One chunk at a time: a second connection could not see this transaction's rows,
         # and SQLite has one writer at a time anyway (measured: the thread only costs there).
         for chunk in chunks:
@@ -610,12 +613,31 @@ class _Scored:
 
     run: ScoringRun
     lead_pks: list[int]
-    scores: list[LeadScore]
+    parts: list[ResultPart]
 
 
 def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | bool:
     """Take the chunk and score its leads; or return True (done already) / False (run over,
     or erased with its offer or workspace)."""
+    run = _chunk_take(chunk)
+    if isinstance(run, bool):
+        return run
+    try:
+        with _Heartbeat(chunk.pk):
+            lead_pks, parts = _score_chunk_leads(run, chunk.lead_ids, classifier)
+    except ClassifierError as exc:
+        _finish(run, ScoringRun.Status.FAILED, error=exc.message)
+        return False
+    except Exception:
+        logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
+        _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
+        raise
+    return _Scored(run, lead_pks, parts)
+
+
+def _chunk_take(chunk: ScoringChunk) -> ScoringRun | bool:
+    """Mark the chunk running and return its run; or return True (done already) / False (run
+    over, or erased with its offer or workspace)."""
     run = ScoringRun.objects.select_related("offer").filter(pk=chunk.run_id).first()
     if run is None or run.status in _OVER:
         return False
@@ -632,17 +654,7 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | boo
         ScoringRun.objects.filter(pk=run.pk, status=ScoringRun.Status.QUEUED).update(
             status=ScoringRun.Status.RUNNING, started_at=now
         )
-    try:
-        with _Heartbeat(chunk.pk):
-            lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
-    except ClassifierError as exc:
-        _finish(run, ScoringRun.Status.FAILED, error=exc.message)
-        return False
-    except Exception:
-        logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
-        _finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
-        raise
-    return _Scored(run, lead_pks, scores)
+    return run
 
 
 def lease_renewal_seconds() -> float:
@@ -690,7 +702,7 @@ class _Heartbeat:
 def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
     """Store a scored chunk, mark it done and count it, once; return True (False when the
     run was erased meanwhile)."""
-    run, scores = scored.run, scored.scores
+    run, parts = scored.run, scored.parts
     with transaction.atomic():
         # Locked and re-read: if another worker finished this chunk meanwhile, its results
         # stand and nothing is counted twice.
@@ -702,13 +714,8 @@ def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
             return False
         if locked.status == ScoringChunk.Status.DONE:
             return True
-        _store(run, scored.lead_pks, scores)
-        counts = {
-            "scored": len(scores),
-            "cached": sum(s.ai.status == "cached" for s in scores),
-            "fallbacks": sum(s.ai.status == "fallback" for s in scores),
-            "failed": len(chunk.lead_ids) - len(scores),
-        }
+        _store(run, scored.lead_pks, parts)
+        counts = {**part_counts(parts), "failed": len(chunk.lead_ids) - len(parts)}
         ScoringChunk.objects.filter(pk=chunk.pk).update(
             status=ScoringChunk.Status.DONE, finished_at=timezone.now(), **counts
         )
@@ -725,8 +732,19 @@ _OVER = (ScoringRun.Status.FAILED, ScoringRun.Status.CANCELLED, ScoringRun.Statu
 
 def _score_chunk_leads(
     run: ScoringRun, lead_ids: Sequence[int], classifier: Classifier
-) -> tuple[list[int], list[LeadScore]]:
+) -> tuple[list[int], list[ResultPart]]:
     offer = offer_facts(run.offer)
+    lead_pks, values = chunk_leads(run, lead_ids)
+    leads = [LeadFacts(*row) for row in values]
+    known, keys = _cached_answers(run, classifier, offer, lead_pks, leads)
+    scores = score_leads(offer, leads, classifier, run_thresholds(run), known)
+    _remember_answers(run, lead_pks, keys, scores)
+    return lead_pks, result_parts(scores)
+
+
+def chunk_leads(run: ScoringRun, lead_ids: Sequence[int]) -> tuple[list[int], list[tuple]]:
+    """Return the primary keys of the run's leads among `lead_ids` that still exist, in order,
+    and the values of their LEAD_FIELDS (one tuple each, LeadFacts' arguments)."""
     # Looked up by primary key alone, the workspace checked here: right after a large upload
     # the planner's statistics are stale and a (workspace, id) filter may scan the workspace.
     rows = [
@@ -736,57 +754,30 @@ def _score_chunk_leads(
         .values_list("pk", "workspace_id", *LEAD_FIELDS)
         if row[1] == run.workspace_id
     ]
-    lead_pks = [row[0] for row in rows]
-    leads = [LeadFacts(*row[2:]) for row in rows]
-    known, keys = _cached_answers(run, classifier, offer, lead_pks, leads)
-    scores = score_leads(offer, leads, classifier, run_thresholds(run), known)
-    _remember_answers(run, lead_pks, keys, scores)
-    return lead_pks, scores
+    return [row[0] for row in rows], [row[2:] for row in rows]
 
 
-def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
+def _store(run: ScoringRun, lead_pks: list[int], parts: list[ResultPart]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # Columns of a rule score and of an AI answer, built once for each distinct object: the
-    # heuristic's answers and the rule parts are shared by many leads.
-    rule_columns: dict[int, tuple] = {}
-    ai_columns: dict[int, tuple] = {}
-    rows = []
-    for pk, s in zip(lead_pks, scores, strict=True):
-        rule = rule_columns.get(id(s.rule))
-        if rule is None:
-            rule = rule_columns[id(s.rule)] = (
-                s.rule.total,
-                s.rule.role_points,
-                s.rule.industry_points,
-                s.rule.completeness_points,
-            )
-        ai = ai_columns.get(id(s.ai))
-        if ai is None:
-            ai = ai_columns[id(s.ai)] = (
-                s.ai.intent.value,
-                s.ai_points,
-                s.ai.provider,
-                s.ai.model,
-                s.ai.status,
-            )
-        rows.append(
+    ws, offer_id, run_id, version = run.workspace_id, run.offer_id, run.pk, rules.RULES_VERSION
+    own, provider = run.prompt_version, run.provider
+    # RESULT_COLUMNS: the run's columns, then the part. The prompt version is the run's only
+    # for its own provider's answers (a fallback's is not).
+    upsert_results(
+        [
             (
-                run.workspace_id,
+                ws,
                 pk,
-                run.offer_id,
-                run.pk,
-                s.score,
-                s.intent.value,
-                *rule,
-                *ai,
-                s.reasoning,
-                rules.RULES_VERSION,
-                run.prompt_version if s.ai.provider == run.provider else "",
-                s.inputs_hash,
+                offer_id,
+                run_id,
+                version,
+                own if part[AI_PROVIDER] == provider else "",
                 now,
+                *part,
             )
-        )
-    upsert_results(rows)
+            for pk, part in zip(lead_pks, parts, strict=True)
+        ]
+    )
 
 
 def results_changed(*, workspace_id: int) -> None:

@@ -13,29 +13,19 @@ from typing import Any
 from django.db import connection
 
 from scoring.models import ScoreResult
+from scoring.result_parts import PART_COLUMNS
 
-# Column order of the rows given to `upsert_results`.
+# Column order of the rows given to `upsert_results`: the run's columns, then the score's own
+# (a scoring process hands those back as one tuple, which a row then just extends).
 RESULT_COLUMNS = (
     "workspace_id",
     "lead_id",
     "offer_id",
     "run_id",
-    "score",
-    "intent",
-    "rule_score",
-    "role_points",
-    "industry_points",
-    "completeness_points",
-    "ai_intent",
-    "ai_points",
-    "ai_provider",
-    "ai_model",
-    "ai_status",
-    "reasoning",
     "rules_version",
     "prompt_version",
-    "inputs_hash",
     "scored_at",
+    *PART_COLUMNS,
 )
 _KEY = ("lead_id", "offer_id")
 _UPDATED = [c for c in RESULT_COLUMNS if c not in (*_KEY, "workspace_id")]
