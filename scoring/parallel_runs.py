@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection, connections
 
 # A cycle, resolved at call time: run_execute calls this module, which reuses the chunk steps
 # of services (take, commit, finish) so that both ways of running keep one contract.
@@ -92,8 +93,25 @@ class _Pipeline:
         self.depth = settings.SCORING_PROCESSES + 1
         self.window: deque[_InFlight] = deque()
         self.taking = True
+        # On PostgreSQL (outside a transaction, whose rows a second connection could not see),
+        # results are committed by a thread with its own connection, as run_execute does:
+        # this process waits on the database less and reads the next chunk meanwhile.
+        self.writer: ThreadPoolExecutor | None = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-writer")
+        self.committing: Future[bool] | None = None
 
     def run(self) -> None:
+        try:
+            self._run()
+            self._committed()
+        finally:
+            if self.writer is not None:
+                # After the last commit: the writer runs its tasks in order.
+                self.writer.submit(connections.close_all).result()
+                self.writer.shutdown()
+
+    def _run(self) -> None:
         while self.taking and len(self.window) < self.depth:
             self._take_next()
         while self.window:
@@ -115,7 +133,7 @@ class _Pipeline:
                     error="Internal error while scoring; logged.",
                 )
                 raise
-            services._chunk_commit(item.chunk, services._Scored(item.run, item.lead_pks, parts))
+            self._commit(item, parts)
 
     def _take_next(self) -> None:
         """Take the next chunk not done and send it to be scored; stop taking at the end, or
@@ -146,6 +164,20 @@ class _Pipeline:
                 )
                 parallel.discard(self.executor)
         return parallel.score_parts(item.offer, item.thresholds, self.classifier, item.values)
+
+    def _commit(self, item: _InFlight, parts: list[ResultPart]) -> None:
+        scored = services._Scored(item.run, item.lead_pks, parts)
+        if self.writer is None:
+            services._chunk_commit(item.chunk, scored)
+            return
+        self._committed()  # one chunk waits at most: its errors surface, memory stays flat
+        self.committing = self.writer.submit(services._chunk_commit, item.chunk, scored)
+
+    def _committed(self) -> None:
+        """Wait until the chunk handed to the writer last is committed; raise its error."""
+        committing, self.committing = self.committing, None
+        if committing is not None:
+            committing.result()
 
     def _abandon(self) -> None:
         """Stop: take no chunk, and drop those sent (they are never stored)."""

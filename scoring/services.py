@@ -25,6 +25,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 from leads.models import Lead, Upload
+from leads.selectors import lead_values
 from leadscoring.celery import app as celery_app
 from offers.models import Offer
 from scoring import parallel_runs, rules
@@ -745,16 +746,8 @@ def _score_chunk_leads(
 def chunk_leads(run: ScoringRun, lead_ids: Sequence[int]) -> tuple[list[int], list[tuple]]:
     """Return the primary keys of the run's leads among `lead_ids` that still exist, in order,
     and the values of their LEAD_FIELDS (one tuple each, LeadFacts' arguments)."""
-    # Looked up by primary key alone, the workspace checked here: right after a large upload
-    # the planner's statistics are stale and a (workspace, id) filter may scan the workspace.
-    rows = [
-        row
-        for row in Lead.objects.filter(pk__in=lead_ids)
-        .order_by("pk")
-        .values_list("pk", "workspace_id", *LEAD_FIELDS)
-        if row[1] == run.workspace_id
-    ]
-    return [row[0] for row in rows], [row[2:] for row in rows]
+    rows = lead_values(workspace_id=run.workspace_id, lead_ids=lead_ids, fields=LEAD_FIELDS)
+    return [row[0] for row in rows], [row[1:] for row in rows]
 
 
 def _store(run: ScoringRun, lead_pks: list[int], parts: list[ResultPart]) -> None:

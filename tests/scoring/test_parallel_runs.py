@@ -57,6 +57,8 @@ def stored(offer) -> list[tuple]:
     return list(ScoreResult.objects.filter(offer=offer).order_by("lead_id").values_list(*COMPARED))
 
 
+# Committed for real: on PostgreSQL, outside a transaction, a second connection writes results.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "offer_data",
     [
