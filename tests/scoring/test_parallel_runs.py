@@ -17,7 +17,7 @@ from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.models import ScoreResult, ScoringChunk, ScoringRun
 from scoring.services import ScoringFailed, leads_score, run_cancel
 from tests.factories import OfferFactory
-from tests.scoring.rejecting_classifier import RejectingClassifier
+from tests.scoring.process_classifiers import DyingClassifier, RejectingClassifier
 
 LEADS = 3000
 # Every stored column but the row's id, its run and its time.
@@ -141,6 +141,25 @@ def test_a_classifier_error_in_a_scoring_process_fails_the_run(workspace, upload
     assert run.error == "Incorrect API key provided"
     assert run.scored == 0
     assert not ScoreResult.objects.filter(offer=offer).exists()
+
+
+def test_chunks_of_a_scoring_process_that_died_are_scored_in_process(
+    settings, caplog, workspace, upload
+):
+    offer = OfferFactory(workspace=workspace)
+    settings.SCORING_PROCESSES = 0
+    leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+    in_process = stored(offer)
+    settings.SCORING_PROCESSES = 2
+
+    with caplog.at_level(logging.WARNING, logger="scoring.parallel_runs"):
+        run = leads_score(workspace=workspace, offer=offer, classifier=DyingClassifier())
+
+    assert run.status == ScoringRun.Status.COMPLETED
+    assert run.scored == LEADS
+    assert stored(offer) == in_process
+    assert "a scoring process died" in caplog.text
+    assert parallel.running() == 0  # the broken pool is gone; the next run starts another
 
 
 def test_runs_are_scored_in_process_where_processes_cannot_start(

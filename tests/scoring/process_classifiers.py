@@ -1,8 +1,10 @@
-"""A test-only classifier whose provider refuses every request, importable without Django (by
-scoring processes too)."""
+"""Test-only classifiers for runs in scoring processes: importable without Django, as those
+processes import them."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Sequence
 
 from scoring.classifiers.base import Classification, ClassifierError
@@ -17,3 +19,13 @@ class RejectingClassifier(HeuristicClassifier):
 
     def classify(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> list[Classification]:
         raise ClassifierError("Incorrect API key provided", permanent=True)
+
+
+class DyingClassifier(HeuristicClassifier):
+    """HeuristicClassifier whose scoring processes die (as when killed for memory) on their
+    first chunk; the process that started them scores as usual."""
+
+    def classify(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> list[Classification]:
+        if multiprocessing.parent_process() is not None:
+            os._exit(1)
+        return super().classify(offer, leads)
