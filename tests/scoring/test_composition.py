@@ -325,7 +325,15 @@ def test_rule_scores_kept_per_role_and_industry_equal_the_rule_layer(changes):
     assert scored[1].reasoning.startswith(rules.score_lead(lead_, icp).reasoning + ". AI")
 
 
-@pytest.mark.parametrize("module", ["scoring.composition", "scoring.classifiers.heuristic"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "scoring.composition",
+        "scoring.classifiers.heuristic",
+        "scoring.result_parts",
+        "scoring.parallel",  # what scoring processes import
+    ],
+)
 def test_scoring_module_imports_no_django(module):
     check = (
         f"import sys, {module}; "
