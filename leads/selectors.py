@@ -48,15 +48,24 @@ def lead_values(
     meta = Lead._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("id", "workspace", *fields))
-    # Plain SQL: the ORM's `pk__in` prepares each of a thousand ids one by one (measured: reads
-    # took 1.5 to 2 times as long, 2-4 us more per lead). Looked up by id alone, the workspace
-    # checked here: right after a large upload the planner's statistics are stale and a
+    pk = quote(meta.pk.column)
+    wanted = set(lead_ids)
+    low, high = min(wanted), max(wanted)
+    # Plain SQL, and for ids that are mostly consecutive (a chunk of an upload, of a workspace)
+    # a range, whose few other rows are dropped here: the ORM's `pk__in` prepares each of a
+    # thousand ids one by one, and the database parses them all (measured on PostgreSQL: 6-7 us
+    # per lead with `pk__in`, 2-3 us with a range). Looked up by id alone, the workspace checked
+    # here: right after a large upload the planner's statistics are stale and a
     # (workspace, id) filter may scan the workspace.
-    placeholders = ", ".join(["%s"] * len(lead_ids))
-    sql = (
-        f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608 (names from the model)
-        f"WHERE {quote(meta.pk.column)} IN ({placeholders}) ORDER BY 1"
-    )
+    if high - low < 2 * len(wanted):
+        where, params = f"{pk} BETWEEN %s AND %s", [low, high]
+    else:
+        where, params = f"{pk} IN ({', '.join(['%s'] * len(wanted))})", sorted(wanted)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} ORDER BY 1"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(lead_ids))
-        return [(row[0], *row[2:]) for row in cursor.fetchall() if row[1] == workspace_id]
+        cursor.execute(sql, params)
+        return [
+            (row[0], *row[2:])
+            for row in cursor.fetchall()
+            if row[1] == workspace_id and row[0] in wanted
+        ]
