@@ -339,8 +339,8 @@ SCORING_PROCESSES = env_int(
     "LEADSCORING_SCORING_PROCESSES",
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
 )
-# Fewest leads a run needs for those processes: below, sending leads to them costs more than
-# it saves.
+# Fewest leads a run needs for those processes: smaller runs take well under a second in the
+# request's process, not worth handing over (nor starting processes for).
 SCORING_PROCESSES_MIN_LEADS = env_int("LEADSCORING_SCORING_PROCESSES_MIN_LEADS", 5000, minimum=1)
 # Signs the notifications POSTed to a run's callback_url (X-Leadscoring-Signature) when the
 # request gives no callback_secret of its own. Default: none (callback_secret is then required).
