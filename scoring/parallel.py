@@ -10,7 +10,10 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +25,9 @@ from scoring.result_parts import ResultPart, result_parts
 
 logger = logging.getLogger(__name__)
 
+# Where a process cannot be watched for its exit (no pidfd), how often scoring processes check
+# that the process that started them is still there (seconds).
+PARENT_POLL_SECONDS = 5
 # Seconds the processes may take to start (the fork server imports the rule layer once).
 START_TIMEOUT = 60
 
@@ -94,7 +100,12 @@ def _start(processes: int, preload: Sequence[str]) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     # Imported once by the fork server, not by every process it forks.
     context.set_forkserver_preload([__name__, *preload])
-    executor = ProcessPoolExecutor(max_workers=processes, mp_context=context)
+    executor = ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
     try:
         # Processes start on demand, one per submission while none is idle: start them all
         # now, so that a failure to start shows here rather than in the middle of a run.
@@ -104,6 +115,36 @@ def _start(processes: int, preload: Sequence[str]) -> ProcessPoolExecutor:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     return executor
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Make this scoring process exit when `parent`, the process that started it, does.
+
+    A parent that exits normally shuts its pool down; one killed outright (SIGKILL, out of
+    memory) cannot, and its scoring processes (and the fork server) would wait for work forever.
+    """
+    threading.Thread(target=_await_exit, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _await_exit(parent: int) -> None:
+    try:
+        pidfd = os.pidfd_open(parent)  # Linux 5.3+: readable once the process has exited
+    except (AttributeError, OSError):
+        while _alive(parent):
+            time.sleep(PARENT_POLL_SECONDS)
+    else:
+        select.select([pidfd], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ready() -> None:
