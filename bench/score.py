@@ -9,9 +9,11 @@ tests.settings, in a child process per database so that DATABASE_URL is set befo
   --heuristic     import --rows leads (bench/generate.py file, every bio distinct) with
                   leads_import_csv, then time POST /score/ in the request (Django's test Client,
                   no broker, HeuristicClassifier) --repeat times (the first run inserts results,
-                  later runs update them) -> leads/s scored and persisted, and on PostgreSQL
-                  the share of HOT updates among the results' updates; also the
-                  pure scoring rate (score_leads, no database). --profile adds a cProfile of one
+                  later runs update them) -> leads/s scored and persisted, how many scoring
+                  processes scored (0: in the request's process; see
+                  LEADSCORING_SCORING_PROCESSES), and on PostgreSQL the share of HOT updates
+                  among the results' updates; also the pure scoring rate (score_leads, one
+                  process, no database). --profile adds a cProfile of one
                   more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN ANALYZE of one of
                   its result upserts).
   --export        GET /results/export/ through Django's test Client on --rows and on
@@ -294,7 +296,10 @@ def print_profile(profiler: cProfile.Profile, top: int = 15) -> None:
 
 
 def bench_heuristic(args: argparse.Namespace) -> None:
+    from django.conf import settings
+
     from leads.models import Lead
+    from scoring import parallel
     from scoring.classifiers.heuristic import HeuristicClassifier
     from scoring.composition import score_leads
     from scoring.facts import LEAD_FIELDS, LeadFacts
@@ -327,11 +332,13 @@ def bench_heuristic(args: argparse.Namespace) -> None:
             raise SystemExit(f"POST /score/ answered {response.status_code}: {response.content!r}")
         scored = response.json()["scored"]
         timings.append(elapsed)
+        processes = parallel.running()
         stored = ScoreResult.objects.filter(workspace=workspace, offer=offer).count()
         hot = update_note(hot_before, update_counts())
         print(
             f"run {i + 1} ({'insert' if i == 0 else 'update'}): {elapsed:.2f}s "
             f"{scored / elapsed:,.0f} leads/s  scored={scored} stored={stored}  "
+            f"processes={processes}  "
             f"SQL {log.seconds:.2f}s in {log.queries} queries ({100 * log.seconds / elapsed:.0f}%)"
             f"{hot}"
         )
@@ -340,7 +347,10 @@ def bench_heuristic(args: argparse.Namespace) -> None:
     median = statistics.median(timings)
     print(
         f"{backend}: POST /score/ heuristic, {args.rows:,} leads (distinct bios): median "
-        f"{median:.2f}s = {args.rows / median:,.0f} leads/s"
+        f"{median:.2f}s = {args.rows / median:,.0f} leads/s, scored by "
+        f"{parallel.running() or 'no'} scoring processes (LEADSCORING_SCORING_PROCESSES="
+        f"{settings.SCORING_PROCESSES}, MIN_LEADS={settings.SCORING_PROCESSES_MIN_LEADS}, "
+        f"{len(os.sched_getaffinity(0))} usable CPUs)"
     )
 
     # The same scoring without the database: what the Python side alone allows.

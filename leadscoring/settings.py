@@ -331,6 +331,17 @@ CHUNK_STALE_SECONDS = env_int("LEADSCORING_CHUNK_STALE_SECONDS", 10, minimum=1)
 SWEEP_SECONDS = env_int("LEADSCORING_SWEEP_SECONDS", 2, minimum=1)
 # Most LLM requests one run may make; a larger run is refused (400) before any spending.
 MAX_LLM_CALLS_PER_RUN = env_int("LEADSCORING_MAX_LLM_CALLS_PER_RUN", 10_000, minimum=1)
+# Processes that score an in-process run (POST /score/ without a broker) with a classifier whose
+# work is pure CPU (the heuristic): one core scores ~40k leads/s and cannot also store them at
+# that pace, so large runs are scored by a pool of processes while the request's process reads
+# and writes. Default: the CPUs this process may use; 0 or 1: score in the request's process.
+SCORING_PROCESSES = env_int(
+    "LEADSCORING_SCORING_PROCESSES",
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+)
+# Fewest leads a run needs for those processes: smaller runs take well under a second in the
+# request's process, not worth handing over (nor starting processes for).
+SCORING_PROCESSES_MIN_LEADS = env_int("LEADSCORING_SCORING_PROCESSES_MIN_LEADS", 5000, minimum=1)
 # Signs the notifications POSTed to a run's callback_url (X-Leadscoring-Signature) when the
 # request gives no callback_secret of its own. Default: none (callback_secret is then required).
 CALLBACK_SECRET = env_str("LEADSCORING_CALLBACK_SECRET")

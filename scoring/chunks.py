@@ -14,15 +14,16 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.selectors import lead_values
 from leadscoring.results_cache import results_changed
 from scoring import rules
 from scoring.answers import cached_answers, remember_answers
 from scoring.classifiers.base import Classifier, ClassifierError
-from scoring.composition import LeadScore, score_leads
+from scoring.composition import score_leads
 from scoring.facts import LEAD_FIELDS, LeadFacts
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.offer_inputs import offer_facts, run_thresholds
+from scoring.result_parts import AI_PROVIDER, ResultPart, part_counts, result_parts
 from scoring.run_end import run_complete_if_done, run_finish
 from scoring.storage import upsert_results
 
@@ -54,6 +55,11 @@ def run_execute(*, run: ScoringRun, classifier: Classifier) -> ScoringRun:
                 break
     else:
         _execute_pipelined(run, list(chunks), classifier)
+    return run_ended(run)
+
+
+def run_ended(run: ScoringRun) -> ScoringRun:
+    """Return `run` as it ended, re-read; raise ScoringFailed when it failed."""
     run.refresh_from_db()
     if run.status == ScoringRun.Status.FAILED:
         raise ScoringFailed(run)
@@ -71,8 +77,8 @@ def _execute_pipelined(run: ScoringRun, chunks: list[ScoringChunk], classifier: 
                     pending = None
                 if scored is False:
                     return  # the run is over: failed or cancelled
-                if isinstance(scored, _Scored):
-                    pending = writer.submit(_chunk_commit, chunk, scored)
+                if isinstance(scored, ScoredChunk):
+                    pending = writer.submit(chunk_commit, chunk, scored)
             if pending is not None:
                 pending.result()
         finally:
@@ -88,9 +94,9 @@ def chunk_score(*, chunk: ScoringChunk, classifier: Classifier) -> bool:
     Leads deleted meanwhile are counted as failed. A permanent classifier error fails the run.
     """
     scored = _chunk_prepare(chunk, classifier)
-    if not isinstance(scored, _Scored):
+    if not isinstance(scored, ScoredChunk):
         return scored
-    return _chunk_commit(chunk, scored)
+    return chunk_commit(chunk, scored)
 
 
 def chunk_score_overlapped(*, chunk: ScoringChunk, classifier: Classifier) -> None:
@@ -107,7 +113,7 @@ def chunk_score_overlapped(*, chunk: ScoringChunk, classifier: Classifier) -> No
         return
     scored = _chunk_prepare(chunk, classifier)
     _WRITER.wait()
-    if isinstance(scored, _Scored):
+    if isinstance(scored, ScoredChunk):
         _WRITER.submit(chunk, scored)
 
 
@@ -118,7 +124,7 @@ class _ChunkWriter:
         self.executor: ThreadPoolExecutor | None = None
         self.pending: Future[None] | None = None
 
-    def submit(self, chunk: ScoringChunk, scored: _Scored) -> None:
+    def submit(self, chunk: ScoringChunk, scored: ScoredChunk) -> None:
         if self.executor is None:
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-writer")
         self.pending = self.executor.submit(self._commit, chunk, scored)
@@ -134,10 +140,10 @@ class _ChunkWriter:
             logger.exception("writing the results of a chunk failed; it will be redone")
 
     @staticmethod
-    def _commit(chunk: ScoringChunk, scored: _Scored) -> None:
+    def _commit(chunk: ScoringChunk, scored: ScoredChunk) -> None:
         connections["default"].close_if_unusable_or_obsolete()
         with _Heartbeat(chunk.pk):
-            _chunk_commit(chunk, scored)
+            chunk_commit(chunk, scored)
 
 
 # The writer of this process (a worker's pool process); its last chunk is awaited at shutdown.
@@ -153,17 +159,36 @@ def chunk_writes_flush() -> None:
 
 
 @dataclass
-class _Scored:
-    """A chunk's scores, computed and waiting to be stored."""
+class ScoredChunk:
+    """A chunk's results, computed and waiting to be stored."""
 
     run: ScoringRun
     lead_pks: list[int]
-    scores: list[LeadScore]
+    parts: list[ResultPart]
 
 
-def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | bool:
+def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> ScoredChunk | bool:
     """Take the chunk and score its leads; or return True (done already) / False (run over,
     or erased with its offer or workspace)."""
+    run = chunk_take(chunk)
+    if isinstance(run, bool):
+        return run
+    try:
+        with _Heartbeat(chunk.pk):
+            lead_pks, parts = _score_chunk_leads(run, chunk.lead_ids, classifier)
+    except ClassifierError as exc:
+        run_finish(run, ScoringRun.Status.FAILED, error=exc.message)
+        return False
+    except Exception:
+        logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
+        run_finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
+        raise
+    return ScoredChunk(run, lead_pks, parts)
+
+
+def chunk_take(chunk: ScoringChunk) -> ScoringRun | bool:
+    """Mark the chunk running and return its run; or return True (done already) / False (run
+    over, or erased with its offer or workspace)."""
     run = ScoringRun.objects.select_related("offer").filter(pk=chunk.run_id).first()
     if run is None or run.status in _OVER:
         return False
@@ -180,17 +205,7 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> _Scored | boo
         ScoringRun.objects.filter(pk=run.pk, status=ScoringRun.Status.QUEUED).update(
             status=ScoringRun.Status.RUNNING, started_at=now
         )
-    try:
-        with _Heartbeat(chunk.pk):
-            lead_pks, scores = _score_chunk_leads(run, chunk.lead_ids, classifier)
-    except ClassifierError as exc:
-        run_finish(run, ScoringRun.Status.FAILED, error=exc.message)
-        return False
-    except Exception:
-        logger.exception("scoring run %s chunk %s failed", run.pk, chunk.index)
-        run_finish(run, ScoringRun.Status.FAILED, error="Internal error while scoring; logged.")
-        raise
-    return _Scored(run, lead_pks, scores)
+    return run
 
 
 def lease_renewal_seconds() -> float:
@@ -235,10 +250,10 @@ class _Heartbeat:
             connections.close_all()
 
 
-def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
+def chunk_commit(chunk: ScoringChunk, scored: ScoredChunk) -> bool:
     """Store a scored chunk, mark it done and count it, once; return True (False when the
     run was erased meanwhile)."""
-    run, scores = scored.run, scored.scores
+    run, parts = scored.run, scored.parts
     with transaction.atomic():
         # Locked and re-read: if another worker finished this chunk meanwhile, its results
         # stand and nothing is counted twice.
@@ -250,13 +265,8 @@ def _chunk_commit(chunk: ScoringChunk, scored: _Scored) -> bool:
             return False
         if locked.status == ScoringChunk.Status.DONE:
             return True
-        _store(run, scored.lead_pks, scores)
-        counts = {
-            "scored": len(scores),
-            "cached": sum(s.ai.status == "cached" for s in scores),
-            "fallbacks": sum(s.ai.status == "fallback" for s in scores),
-            "failed": len(chunk.lead_ids) - len(scores),
-        }
+        _store(run, scored.lead_pks, parts)
+        counts = {**part_counts(parts), "failed": len(chunk.lead_ids) - len(parts)}
         ScoringChunk.objects.filter(pk=chunk.pk).update(
             status=ScoringChunk.Status.DONE, finished_at=timezone.now(), **counts
         )
@@ -273,65 +283,41 @@ _OVER = (ScoringRun.Status.FAILED, ScoringRun.Status.CANCELLED, ScoringRun.Statu
 
 def _score_chunk_leads(
     run: ScoringRun, lead_ids: Sequence[int], classifier: Classifier
-) -> tuple[list[int], list[LeadScore]]:
+) -> tuple[list[int], list[ResultPart]]:
     offer = offer_facts(run.offer)
-    # Looked up by primary key alone, the workspace checked here: right after a large upload
-    # the planner's statistics are stale and a (workspace, id) filter may scan the workspace.
-    rows = [
-        row
-        for row in Lead.objects.filter(pk__in=lead_ids)
-        .order_by("pk")
-        .values_list("pk", "workspace_id", *LEAD_FIELDS)
-        if row[1] == run.workspace_id
-    ]
-    lead_pks = [row[0] for row in rows]
-    leads = [LeadFacts(*row[2:]) for row in rows]
+    lead_pks, values = chunk_leads(run, lead_ids)
+    leads = [LeadFacts(*row) for row in values]
     known, keys = cached_answers(run, classifier, offer, leads)
     scores = score_leads(offer, leads, classifier, run_thresholds(run), known)
     remember_answers(run, lead_pks, keys, scores)
-    return lead_pks, scores
+    return lead_pks, result_parts(scores)
 
 
-def _store(run: ScoringRun, lead_pks: list[int], scores: list[LeadScore]) -> None:
+def chunk_leads(run: ScoringRun, lead_ids: Sequence[int]) -> tuple[list[int], list[tuple]]:
+    """Return the primary keys of the run's leads among `lead_ids` that still exist, in order,
+    and the values of their LEAD_FIELDS (one tuple each, LeadFacts' arguments)."""
+    rows = lead_values(workspace_id=run.workspace_id, lead_ids=lead_ids, fields=LEAD_FIELDS)
+    return [row[0] for row in rows], [row[1:] for row in rows]
+
+
+def _store(run: ScoringRun, lead_pks: list[int], parts: list[ResultPart]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # Columns of a rule score and of an AI answer, built once for each distinct object: the
-    # heuristic's answers and the rule parts are shared by many leads.
-    rule_columns: dict[int, tuple] = {}
-    ai_columns: dict[int, tuple] = {}
-    rows = []
-    for pk, s in zip(lead_pks, scores, strict=True):
-        rule = rule_columns.get(id(s.rule))
-        if rule is None:
-            rule = rule_columns[id(s.rule)] = (
-                s.rule.total,
-                s.rule.role_points,
-                s.rule.industry_points,
-                s.rule.completeness_points,
-            )
-        ai = ai_columns.get(id(s.ai))
-        if ai is None:
-            ai = ai_columns[id(s.ai)] = (
-                s.ai.intent.value,
-                s.ai_points,
-                s.ai.provider,
-                s.ai.model,
-                s.ai.status,
-            )
-        rows.append(
+    ws, offer_id, run_id, version = run.workspace_id, run.offer_id, run.pk, rules.RULES_VERSION
+    own, provider = run.prompt_version, run.provider
+    # RESULT_COLUMNS: the run's columns, the lead's, then the part. The prompt version is the
+    # run's only for its own provider's answers (a fallback's is not).
+    upsert_results(
+        [
             (
-                run.workspace_id,
-                pk,
-                run.offer_id,
-                run.pk,
-                s.score,
-                s.intent.value,
-                *rule,
-                *ai,
-                s.reasoning,
-                rules.RULES_VERSION,
-                run.prompt_version if s.ai.provider == run.provider else "",
-                s.inputs_hash,
+                ws,
+                offer_id,
+                run_id,
+                version,
                 now,
+                pk,
+                own if part[AI_PROVIDER] == provider else "",
+                *part,
             )
-        )
-    upsert_results(rows)
+            for pk, part in zip(lead_pks, parts, strict=True)
+        ]
+    )

@@ -19,13 +19,14 @@ from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
 from scoring import rules
 from scoring.answers import answered_keys
-from scoring.chunks import run_execute
+from scoring.chunks import run_ended, run_execute
 from scoring.classifiers.base import Classifier
 from scoring.classifiers.factory import get_classifier
 from scoring.dispatch import BrokerUnavailable, broker_check, queue_chunks
 from scoring.facts import LEAD_FIELDS, LeadFacts
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.offer_inputs import offer_facts, offer_thresholds
+from scoring.parallel_runs import execute_parallel
 from scoring.run_end import run_finish
 from scoring.selectors import unknown_lead_ids
 from workspaces.models import Workspace
@@ -156,7 +157,7 @@ def leads_score(
     run, created = run_create(
         workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids, classifier=classifier
     )
-    return run_execute(run=run, classifier=classifier) if created else run
+    return _execute(run, classifier) if created else run
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,15 @@ def run_start(
             run_discard(run=run)
             raise
         return run
+    return _execute(run, classifier)
+
+
+def _execute(run: ScoringRun, classifier: Classifier) -> ScoringRun:
+    # Here, on every core when it pays (a large run, a classifier of pure CPU work: see
+    # scoring.parallel_runs), else chunk by chunk; ScoringFailed when the run failed.
+    pending = run.chunks.exclude(status=ScoringChunk.Status.DONE).order_by("index")
+    if execute_parallel(run=run, chunks=pending, classifier=classifier):
+        return run_ended(run)
     return run_execute(run=run, classifier=classifier)
 
 

@@ -30,6 +30,8 @@ PURE_MODULES = [
     "scoring.classifiers.base",
     "scoring.classifiers.heuristic",
     "scoring.classifiers.prompt",
+    "scoring.result_parts",
+    "scoring.parallel",  # what scoring processes import
     "vocabulary.taxonomy",
     "vocabulary.text",
     "leads.outcomes",

@@ -450,6 +450,9 @@ class HeuristicClassifier:
     name = "heuristic"
     model = f"heuristic-{HEURISTIC_VERSION}"
     prompt_version = f"heuristic-{HEURISTIC_VERSION}+rules-{rules.RULES_VERSION}"
+    # Pure CPU work, deterministic, never cached, and the instance pickles: large in-process
+    # runs may score it in scoring processes (scoring/parallel.py).
+    cpu_bound = True
 
     def __init__(self, **options: Any) -> None:
         # The factory passes provider settings (timeouts, keys) to every class; none apply here.

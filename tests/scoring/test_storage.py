@@ -85,3 +85,24 @@ def test_upsert_of_nothing_does_nothing(db):
     upsert_results([])
 
     assert not ScoreResult.objects.exists()
+
+
+def test_upsert_stores_rows_of_several_runs_each_with_its_own(run, workspace):
+    other = ScoringRun.objects.create(
+        workspace=workspace,
+        offer=run.offer,
+        scope_key="another",
+        provider="heuristic",
+        rules_version="test",
+        total=1,
+    )
+    first, second, third = LeadFactory.create_batch(3, upload__workspace=workspace)
+
+    upsert_results([row(run, first), row(other, second), row(run, third)])
+
+    stored = ScoreResult.objects.values_list("lead_id", "run_id", "rules_version", "offer_id")
+    assert sorted(stored) == [
+        (first.id, run.id, "test", run.offer_id),
+        (second.id, other.id, "test", run.offer_id),
+        (third.id, run.id, "test", run.offer_id),
+    ]
