@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -25,6 +25,10 @@ _POLL_SECONDS = 0.1
 _DONE = object()
 
 
+def _rows(rows: list[bytes]) -> list[bytes]:
+    return rows
+
+
 class _Stopped(Exception):
     """The reader went away: the COPY is abandoned."""
 
@@ -36,9 +40,15 @@ def copy_rows(
     options: str = "FORMAT csv",
     using: str = DEFAULT_DB_ALIAS,
     batch_bytes: int = BATCH_BYTES,
-) -> Generator[list[bytes], None, None]:
+    transform: Callable[[list[bytes]], Any] = _rows,
+) -> Generator[Any, None, None]:
     """Yield the rows of `COPY (sql) TO STDOUT WITH (options)`, in batches of about
-    `batch_bytes`: lists of rows, each as the server sent it (a CSV row ends with "\\n").
+    `batch_bytes`: lists of rows, each as the server sent it (a CSV row ends with "\\n"), or
+    what `transform` makes of each list.
+
+    `transform` runs in the COPY's thread. Work that turns rows into what the caller sends
+    belongs there: that thread needs the GIL for every row psycopg2 hands it, and waits for it
+    (up to the interpreter's 5 ms switch interval, each time) while another thread computes.
 
     `sql` and `params` are a query as Django compiles it (`query.sql_with_params()`). The
     COPY runs when the first batch is asked for, in a thread of its own but on the
@@ -78,7 +88,7 @@ def copy_rows(
             self.rows.append(row)
             self.size += len(row)
             if self.size >= batch_bytes:
-                put(self.rows)
+                put(transform(self.rows))
                 self.rows, self.size = [], 0
 
     def run() -> None:
@@ -87,7 +97,7 @@ def copy_rows(
             with raw.cursor() as cursor, connection.wrap_database_errors:
                 _copy_in_savepoint(cursor, statement, writer, savepoint=not raw.autocommit)
             if writer.rows:
-                put(writer.rows)
+                put(transform(writer.rows))
             put(_DONE)
         except _Stopped:
             pass
