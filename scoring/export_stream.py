@@ -5,8 +5,8 @@ PostgreSQL writes the CSV itself (COPY, streamed by scoring.copy_stream); SQLite
 line with format(). Python joins lines, and has the reference write the rows that may need
 `neutralise` (or that SQLite stores otherwise than Django writes them).
 
-"May need": a text cell starting with = + - @ or a character beyond ASCII, or holding `,` or
-`;` followed by one of those, or any tab, CR or LF (`_maybe_risky`: byte searches over the
+"May need": a text cell starting with = + - @ or a character beyond ASCII, or holding `,` `;`
+or `"` followed by one of those, or any tab, CR or LF (`_maybe_risky`: byte searches over the
 CSV lines, every text cell quoted). That is `neutralise`'s own first test, made looser; a
 cell that passes it comes back unchanged whatever Unicode says. So the rule keeps one
 implementation, in Python, whose Unicode tables cannot disagree with the database's.
@@ -283,11 +283,13 @@ def _maybe_risky(data: bytes) -> bool:
     """Return False when no text cell of `data` (CSV lines in UTF-8, every text cell quoted,
     the lines not separated by line breaks) can be changed by `neutralise`.
 
-    Conservative: True for a quote (a cell's start), `,` or `;` followed by = + - @ or a
-    character beyond ASCII, and for any tab, CR or LF (which the short lead fields cannot
-    hold, nor a model's reasoning, its whitespace collapsed): `neutralise` changes nothing
-    else. Two byte searches, the first a memchr: a regular expression would cost more than
-    building the lines did.
+    Conservative: True for a quote (a cell's start, or one inside text), `,` or `;` followed
+    by = + - @ or a character beyond ASCII, and for any tab, CR or LF (which the short lead
+    fields cannot hold, nor a model's reasoning, its whitespace collapsed): `neutralise`
+    changes nothing else. Where it looks past quotes and invisible characters (all beyond
+    ASCII) after a cell's start, `,` or `;`, the first byte that is not a quote follows a
+    quote, `,` or `;`, and is a formula character or beyond ASCII. Two byte searches, the
+    first a memchr: a regular expression would cost more than building the lines did.
     """
     classes = data.translate(_CLASSES)
     return b"\n" in classes or b'"=' in classes

@@ -44,20 +44,25 @@ EXPORT_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # A spreadsheet starts a cell at the start of a field and, when it splits on another
 # separator than ours (`;` in much of Europe, tab when pasted) or misreads quotes, after any
-# `,` `;` tab or line break: what follows one must not start like a formula either. Those
-# worth a closer look are followed by an ASCII formula character or by a character beyond
-# ASCII (maybe invisible or full-width: see starts_like_formula).
-_RISKY_BREAKS = re.compile(r"[,;\t\r\n](?=[=+\-@]|[^\x00-\x7f])")
+# `,` `;` tab or line break: what follows one must not start like a formula either. Quotes
+# there may vanish (`x;"=1` is written `"x;""=1"`: split on `;`, `""=1` reads as `=1`), so
+# they are looked past like invisible characters. Breaks worth a closer look are followed by
+# an ASCII formula character, a quote or a character beyond ASCII (maybe invisible or
+# full-width: see starts_like_formula).
+_RISKY_BREAKS = re.compile(r'[,;\t\r\n](?=[=+\-@"]|[^\x00-\x7f])')
 _FORMULA_CHARS = FORMULA_STARTS[:4]
-_RISKY_FIRST = frozenset(FORMULA_STARTS)
+# csv_lines hands neutralise text starting with one of these or beyond ASCII: a quote or such
+# a character may hide a formula start (see starts_like_formula).
+_RISKY_FIRST = frozenset((*FORMULA_STARTS, '"'))
 
 
 def starts_like_formula(text: str, at: int = 0) -> bool:
-    """Return whether `text` from `at` starts like a formula: past invisible characters
-    (zero-width, BOM, bidi marks: Unicode category Cf), with = + - @ or a form of them that
-    NFKC folds to one (full-width `＝`, small `﹢`, superscript `⁺`...)."""
+    """Return whether `text` from `at` starts like a formula: past any `"` (a spreadsheet's
+    quote handling may drop them) and invisible characters (zero-width, BOM, bidi marks:
+    Unicode category Cf), with = + - @ or a form of them that NFKC folds to one (full-width
+    `＝`, small `﹢`, superscript `⁺`...)."""
     end = len(text)
-    while at < end and unicodedata.category(text[at]) == "Cf":
+    while at < end and (text[at] == '"' or unicodedata.category(text[at]) == "Cf"):
         at += 1
     if at == end:
         return False
@@ -70,14 +75,18 @@ def starts_like_formula(text: str, at: int = 0) -> bool:
 def neutralise(value: Any) -> Any:
     """Return `value` made inert for spreadsheets, whatever separator they split on.
 
-    Text that starts like a formula (`starts_like_formula`) or with tab, CR or LF gets a `'`
-    in front; so does each stretch after a `,` `;` tab or line break inside it that starts
-    like a formula (`x;=7+7` becomes `x;'=7+7`). Anything else is returned as it is.
+    Text that starts like a formula (`starts_like_formula`: past any quotes and invisible
+    characters) or with tab, CR or LF gets a `'` in front; so does each stretch after a `,`
+    `;` tab or line break inside it that starts like a formula, the `'` right after the break
+    (`x;=7+7` becomes `x;'=7+7`, `x;"=1` becomes `x;'"=1`). Anything else is returned as it
+    is.
     """
     if not isinstance(value, str) or not value:
         return value
     first = value[0]
-    risky_start = first in FORMULA_STARTS or (first >= "\x80" and starts_like_formula(value))
+    risky_start = first in FORMULA_STARTS or (
+        (first == '"' or first >= "\x80") and starts_like_formula(value)
+    )
     if not risky_start and _RISKY_BREAKS.search(value) is None:
         return value  # the common case, decided without a loop
     parts, done = ["'"] if risky_start else [], 0
@@ -114,7 +123,7 @@ def csv_lines(
         values = list(row)
         for index in columns:
             value = values[index]
-            # neutralise's own first test, inlined: most cells end here.
+            # neutralise's own first test, inlined and looser: most cells end here.
             if isinstance(value, str) and (
                 value[:1] in _RISKY_FIRST
                 or value[:1] >= "\x80"

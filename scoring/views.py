@@ -430,9 +430,11 @@ class ResultExportView(APIView):
             "The same filters as GET /results/, streamed as CSV: `name,role,company,intent,"
             "score,reasoning` and then the other columns, every text cell quoted. Text a "
             "spreadsheet would run as a formula gets a `'` in front: text starting with "
-            "= + - @ (or their full-width forms, also behind zero-width, BOM or bidi "
-            "characters), tab, CR or LF, and the same after any `,` `;` tab or line break "
-            "inside a cell (a spreadsheet splitting on `;` starts a cell there)."
+            "= + - @ or their full-width forms, also behind quotes or zero-width, BOM or bidi "
+            'characters (`"=1` becomes `\'"=1`: a spreadsheet may drop the quotes), or '
+            "with tab, CR or LF. The same after any `,` `;` tab or line break inside a cell, "
+            "the `'` right after it (a spreadsheet splitting on `;` starts a cell there: "
+            '`x;"=1` becomes `x;\'"=1`).'
         ),
         parameters=[ResultFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR},

@@ -262,6 +262,9 @@ def test_neutralise_prefixes_text_that_starts_like_a_formula(start):
         ("a\n=1", "a\n'=1"),
         ("=1;=2", "'=1;'=2"),
         ("a;\u200b\uff1d1", "a;'\u200b\uff1d1"),
+        ('x;"=1', "x;'\"=1"),  # split on `;`, `"x;""=1"` reads as `=1`
+        ('"=1', "'\"=1"),  # quotes a reader may drop, like invisible characters
+        ('a,""\u200b"+1', 'a,\'""\u200b"+1'),
     ],
 )
 def test_neutralise_covers_hidden_and_full_width_formula_starts(value, inert):
@@ -276,7 +279,10 @@ def test_csv_lines_quote_cells_holding_a_semicolon_or_a_tab():
 
 @pytest.mark.parametrize(
     "value",
-    ["", "Ann", " =1+1", "a=b", "a, b", "x; y", "'=quoted", "100", 42, -5, 3.5, None, True],
+    [
+        *("", "Ann", " =1+1", "a=b", "a, b", "x; y", "'=quoted", "100", '"Ann"', 'a;"b" =1'),
+        *(42, -5, 3.5, None, True),
+    ],
 )
 def test_neutralise_leaves_other_values_alone(value):
     assert neutralise(value) == value

@@ -38,16 +38,18 @@ BREAK = re.compile(r"[,;\t\r\n]")
 
 
 def formula_like(text: str) -> bool:
-    """Documented: past invisible characters (category Cf), = + - @ or a form NFKC folds to
-    one of them (full-width, small, superscript)."""
-    visible = text.lstrip("".join(c for c in set(text) if unicodedata.category(c) == "Cf"))
+    """Documented: past any `"` (a spreadsheet's quote handling may drop them) and invisible
+    characters (category Cf), = + - @ or a form NFKC folds to one of them (full-width, small,
+    superscript)."""
+    hidden = '"' + "".join(c for c in set(text) if unicodedata.category(c) == "Cf")
+    visible = text.lstrip(hidden)
     return unicodedata.normalize("NFKC", visible[:1]).startswith(("=", "+", "-", "@"))
 
 
 def exported(value: str) -> str:
     """The export cell of a text value, by the documented rule: a `'` in front of the text
-    that starts like a formula (or with a break), and after each break followed by text that
-    does."""
+    that starts like a formula (or with a break), and right after each break followed by text
+    that does."""
     risky = value.startswith(FORMULA_STARTS[4:]) or formula_like(value)
     cell, done = ("'" if risky else ""), 0
     for match in BREAK.finditer(value):
@@ -148,7 +150,20 @@ def test_neutralise_prefixes_exactly_the_text_that_starts_like_a_formula(value):
     assert neutralise(value) == expected_cell(value, checked=True)
 
 
-RISKY = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\u200b", "\ufeff", "\u202e")
+RISKY = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+    "\u200b",
+    "\ufeff",
+    "\u202e",
+    '""',
+)
 risky_text = st.lists(
     st.one_of(st.sampled_from(RISKY + TRICKY), st.characters(codec="utf-8")), max_size=10
 ).map("".join)
@@ -167,7 +182,8 @@ def test_no_cell_starts_like_a_formula_whatever_separator_a_spreadsheet_splits_o
     for separator in (",", ";", "\t"):
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
             for cell in record:
-                # Past line breaks and tabs too, which some spreadsheets trim.
+                # Past line breaks and tabs too, which some spreadsheets trim; and past quotes
+                # (formula_like), which another reading of them may drop.
                 assert not formula_like(cell.lstrip("\t\r\n")), (separator, cell)
 
 

@@ -61,14 +61,22 @@ PIECES = (
 
 
 def hostile_texts(count: int, seed: int) -> list[str]:
-    """Every piece alone, at the start, after each break and behind invisible characters;
-    then random mixes of them."""
+    """Every piece alone, at the start, after each break and behind invisible characters or
+    quotes; then random mixes of them."""
     rng = random.Random(seed)
-    texts = ["", "plain", "Dublin, Ireland", "a;b", "x,-2"]
+
+    def hiding() -> str:  # what neutralise looks past: quotes and invisible characters
+        return "".join(
+            rng.choice(['"', '""', rng.choice(INVISIBLE)]) for _ in range(rng.randint(1, 3))
+        )
+
+    texts = ["", "plain", "Dublin, Ireland", "a;b", "x,-2", '"=1', 'x;"=1', 'x,""\u200b+1']
     for piece in PIECES:
         texts += [piece, piece + "x", "x" + rng.choice(BREAKS) + piece + "y"]
         texts.append(rng.choice(INVISIBLE) + piece)
         texts.append("x" + rng.choice(BREAKS) + rng.choice(INVISIBLE) + piece)
+        texts.append(hiding() + piece)
+        texts.append("x" + rng.choice(BREAKS) + hiding() + piece)
     while len(texts) < count:
         texts.append("".join(rng.choice(PIECES) for _ in range(rng.randint(1, 8))))
     if connection.vendor == "postgresql":  # its text cannot hold a NUL
