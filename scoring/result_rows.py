@@ -229,6 +229,7 @@ def _postgresql_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
         params,
         options="FORMAT text, NULL 'null'",
         using=results.db,
+        batch_bytes=1 << 20,
         transform=_items_of_rows,
     )
 
