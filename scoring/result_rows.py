@@ -118,10 +118,11 @@ def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> I
 
 
 # The whole list, for GET /results/ without paging: the database does what it does faster
-# than Python. PostgreSQL sends each row's values as text through COPY (which may use
-# parallel workers), timestamps already written as the API writes them, and Python puts them
-# into the item's JSON text; SQLite, running in this process, writes each item with
-# json_object(). Either way the bytes are those of `result_items` encoded by DRF's renderer.
+# than Python. PostgreSQL sends each row's values already written as JSON (text escaped by
+# to_json, timestamps as the API writes them) through COPY, which may use parallel workers,
+# and Python only puts them into the item's template; SQLite, running in this process, writes
+# each item with json_object(). Either way the bytes are those of `result_items` encoded by
+# DRF's renderer.
 
 
 def result_json_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
@@ -155,7 +156,8 @@ def _is_timestamp(path: str) -> bool:
 
 
 class _ApiTimestamp(Func):
-    """A timestamp as the API writes it (see format_timestamp), as a JSON string, in SQL."""
+    """A timestamp as the API writes it (see format_timestamp), in SQL: quoted as a JSON
+    string on PostgreSQL, plain text on SQLite (json_object() quotes it)."""
 
     output_field = models.TextField()
 
