@@ -24,14 +24,20 @@ from contextlib import closing
 from typing import Any
 
 from django.db import connections
-from django.db.models import F, Field, Func, QuerySet, TextField
+from django.db.models import F, Func, QuerySet, TextField
 
-from leads.models import Lead
 from scoring.copy_stream import copy_rows
 from scoring.exports import EXPORT_COLUMNS, csv_lines, neutralise
 from scoring.facts import LEAD_FIELDS
 from scoring.models import ScoreResult
-from scoring.result_rows import format_timestamp
+from scoring.result_rows import (
+    NUMBER,
+    PG_API_TIMESTAMP,
+    TEXT,
+    TIMESTAMP,
+    column_kind,
+    format_timestamp,
+)
 from scoring.selectors import ResultFilters, result_list
 from workspaces.models import Workspace
 
@@ -55,27 +61,7 @@ EXPORT_TEXT_COLUMNS = tuple(
 )
 HEADER = "".join(csv_lines([]))
 
-NUMBER, TEXT, TIMESTAMP = "number", "text", "timestamp"
-
-
-def _kind(path: str) -> tuple[str, bool]:
-    """Return how the column at `path` is written (NUMBER, TEXT or TIMESTAMP) and whether it
-    may be null."""
-    model, name = (Lead, path.split("__")[1]) if "__" in path else (ScoreResult, path)
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field):
-        raise TypeError(f"{path} is not a column")
-    kind = field.get_internal_type()
-    if kind in ("CharField", "TextField") and not field.null:
-        return TEXT, False  # (NULL text would need the care NULL timestamps get)
-    if kind == "DateTimeField":
-        return TIMESTAMP, field.null
-    if kind.endswith(("IntegerField", "ForeignKey", "AutoField")):
-        return NUMBER, field.null
-    raise TypeError(f"no CSV form for {path} ({kind})")
-
-
-KINDS = tuple(_kind(path) for path in EXPORT_FIELDS)
+KINDS = tuple(column_kind(path) for path in EXPORT_FIELDS)
 
 
 def result_csv(*, workspace: Workspace, filters: ResultFilters) -> Iterator[str | bytes]:
@@ -147,11 +133,6 @@ def _compiled(results: QuerySet[ScoreResult], columns: dict[str, Any]) -> tuple[
 
 # --- PostgreSQL: COPY writes the CSV ------------------------------------------------------------
 
-# Python's isoformat: microseconds only when there are some.
-_PG_TIMESTAMP = (
-    "replace(to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
-)
-
 
 def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     # PostgreSQL ends rows with "\n" (swapped for "\r\n"; a line feed inside a quoted cell
@@ -162,7 +143,7 @@ def _postgresql_csv(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     for index, (path, (kind, null)) in enumerate(zip(EXPORT_FIELDS, KINDS, strict=True)):
         alias = f"c{index}"
         if kind == TIMESTAMP:
-            template = f"COALESCE({_PG_TIMESTAMP}, '')" if null else _PG_TIMESTAMP
+            template = f"COALESCE({PG_API_TIMESTAMP}, '')" if null else PG_API_TIMESTAMP
             columns[alias] = _Sql(template, [path], output_field=TextField())
         else:
             columns[alias] = F(path)

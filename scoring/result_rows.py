@@ -16,6 +16,7 @@ from django.db import connections, models, transaction
 from django.db.models import F, Func, QuerySet, Value
 from django.db.models.functions import NullIf
 
+from leads.models import Lead
 from scoring.copy_stream import copy_rows
 from scoring.models import ScoreResult
 
@@ -138,21 +139,32 @@ def result_json_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
         yield from batches(results)
 
 
-def _field(path: str) -> models.Field:
-    model: Any = ScoreResult
-    *relations, name = path.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name)
+NUMBER, TEXT, TIMESTAMP = "number", "text", "timestamp"
 
 
-def _is_number(path: str) -> bool:
-    field = _field(path)
-    return field.is_relation or isinstance(field, models.IntegerField | models.AutoField)
+def column_kind(path: str) -> tuple[str, bool]:
+    """Return how the column at `path` (a result's, or `lead__` one of its lead's) is written,
+    NUMBER, TEXT or TIMESTAMP, and whether it may be null. Raises TypeError for a column of
+    another type, or for text that may be null (nothing writes it yet)."""
+    model, name = (Lead, path.split("__")[1]) if "__" in path else (ScoreResult, path)
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{path} is not a column")
+    kind = field.get_internal_type()
+    if kind in ("CharField", "TextField") and not field.null:
+        return TEXT, False
+    if kind == "DateTimeField":
+        return TIMESTAMP, field.null
+    if kind.endswith(("IntegerField", "ForeignKey", "AutoField")):
+        return NUMBER, field.null
+    raise TypeError(f"no written form for {path} ({kind})")
 
 
-def _is_timestamp(path: str) -> bool:
-    return isinstance(_field(path), models.DateTimeField)
+# A timestamp `{0}` as the API writes it (format_timestamp), in PostgreSQL's SQL: UTC, "Z",
+# microseconds only when there are some, as Python's isoformat writes them.
+PG_API_TIMESTAMP = (
+    "replace(to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
+)
 
 
 class _ApiTimestamp(Func):
@@ -162,11 +174,7 @@ class _ApiTimestamp(Func):
     output_field = models.TextField()
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Microseconds only when not zero, as Python's isoformat writes them.
-        template = (
-            "'\"' || replace(to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || 'Z\"'"
-        )
+        template = "'\"' || " + PG_API_TIMESTAMP.format("%(expressions)s") + " || '\"'"
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
@@ -187,11 +195,11 @@ def _postgresql_columns(results: QuerySet[ScoreResult]) -> tuple[str, Sequence[A
     # escapes it, timestamps as the API writes them; NULL is written `null` by COPY).
     written: dict[str, Any] = {}
     for index, column in enumerate(_COLUMNS):
-        if _is_timestamp(column):
+        if column_kind(column)[0] == TIMESTAMP:
             written[f"_api_{index}"] = _ApiTimestamp(F(column))
         elif column == RESULT_ITEM["outcome"]:
             written[f"_api_{index}"] = _ToJson(NullIf(F(column), Value("")))  # blank: unknown
-        elif not _is_number(column):
+        elif column_kind(column)[0] != NUMBER:
             written[f"_api_{index}"] = _ToJson(F(column))
     selected = [
         f"_api_{index}" if f"_api_{index}" in written else column
@@ -254,7 +262,7 @@ class _JsonItem(Func):
         expressions = []
         for column in _COLUMNS:
             expression: Any = F(column)
-            if _is_timestamp(column):
+            if column_kind(column)[0] == TIMESTAMP:
                 expression = _ApiTimestamp(expression)
             expressions.append(expression)
         super().__init__(*expressions)
