@@ -10,8 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from scoring import rules
 from scoring.classifiers.base import AI_POINTS, Classification, Classifier, Intent
@@ -33,9 +32,11 @@ class Thresholds:
         return Intent.LOW
 
 
-@dataclass(frozen=True, slots=True)
-class LeadScore:
-    """A lead's final score: rule points + AI points, the intent label and the evidence."""
+class LeadScore(NamedTuple):
+    """A lead's final score: rule points + AI points, the intent label and the evidence.
+
+    A named tuple for the same reason as LeadFacts: one is built for every lead scored.
+    """
 
     rule: rules.RuleScore
     ai: Classification
@@ -52,7 +53,7 @@ class LeadScore:
 def inputs_hash(offer: OfferFacts, lead: LeadFacts) -> str:
     """Return a digest of everything a score depends on (offer and lead content)."""
     digest = _offer_digest(offer).copy()
-    digest.update("\x1f".join(_lead_values(lead)).encode())
+    digest.update("\x1f".join(lead).encode())
     return digest.hexdigest()
 
 
@@ -81,17 +82,8 @@ def compose(
     thresholds: Thresholds,
 ) -> LeadScore:
     """Return the final score of one lead from its rule score and its AI classification."""
-    score = rule.total + AI_POINTS[ai.intent]
-    ai_part = ai.reasoning.strip()
-    reasoning = f"{rule.reasoning}. AI ({ai.provider}): {ai.intent.value}. {ai_part}".strip()
-    return LeadScore(
-        rule=rule,
-        ai=ai,
-        score=score,
-        intent=thresholds.intent(score),
-        reasoning=reasoning,
-        inputs_hash=inputs_hash(offer, lead),
-    )
+    score, intent, reasoning = _outcome((rule, rule.reasoning), ai, thresholds)
+    return LeadScore(rule, ai, score, intent, reasoning, inputs_hash(offer, lead))
 
 
 def score_leads(
@@ -120,45 +112,47 @@ def score_leads(
             answers[i] = answer
     digest = _offer_digest(offer)
     rule_parts = _rule_parts(icp)
+    # (rule part, answer) -> what they decide together: score, intent and reasoning. Both are
+    # shared by many leads (the heuristic's answers repeat), so this is worked out once per
+    # pair; keyed by identity, and the pair is kept in the value so the ids stay valid.
+    outcomes: dict[tuple[int, int], tuple[_RulePart, Classification, int, Intent, str]] = {}
     scores = []
+    append = scores.append
     for lead, ai in zip(leads, answers, strict=True):
         if ai is None:
             continue
-        key = (lead.role, lead.industry, _blank_fields(lead))
+        # A lead is the tuple of its LEAD_FIELDS values.
+        if all(lead) and not any(map(str.isspace, lead)):
+            key = (lead.role, lead.industry, ())  # the common case, at C speed
+        else:
+            key = (lead.role, lead.industry, _blank_fields(lead))
         part = rule_parts.get(key)
         if part is None:
             if len(rule_parts) > _RULE_PARTS_MAX:
                 rule_parts.clear()
             part = rule_parts[key] = _rule_part(lead.role, lead.industry, icp, key[2])
-        rule, rule_reasoning = part
-        score = rule.total + AI_POINTS[ai.intent]
-        # compose(), inlined: this loop runs once per lead of every run.
+        outcome = outcomes.get((id(part), id(ai)))
+        if outcome is None:
+            outcome = outcomes[id(part), id(ai)] = (part, ai, *_outcome(part, ai, thresholds))
         hashed = digest.copy()
-        hashed.update("\x1f".join(_lead_values(lead)).encode())
-        scores.append(
-            LeadScore(
-                rule=rule,
-                ai=ai,
-                score=score,
-                intent=thresholds.intent(score),
-                reasoning=f"{rule_reasoning}. AI ({ai.provider}): {ai.intent.value}. "
-                f"{ai.reasoning.strip()}".strip(),
-                inputs_hash=hashed.hexdigest(),
-            )
-        )
+        hashed.update("\x1f".join(lead).encode())
+        append(LeadScore(part[0], ai, outcome[2], outcome[3], outcome[4], hashed.hexdigest()))
     return scores
 
 
-_lead_values = attrgetter(*LEAD_FIELDS)
+def _outcome(
+    part: _RulePart, ai: Classification, thresholds: Thresholds
+) -> tuple[int, Intent, str]:
+    # A lead's score, intent and reasoning, from its rule part and its answer.
+    rule, rule_reasoning = part
+    score = rule.total + AI_POINTS[ai.intent]
+    ai_part = ai.reasoning.strip()
+    reasoning = f"{rule_reasoning}. AI ({ai.provider}): {ai.intent.value}. {ai_part}".strip()
+    return score, thresholds.intent(score), reasoning
 
 
 def _blank_fields(lead: LeadFacts) -> tuple[str, ...]:
-    values = _lead_values(lead)
-    if all(values) and not any(map(str.isspace, values)):
-        return ()  # the common case, at C speed
-    return tuple(
-        field for field, value in zip(LEAD_FIELDS, values, strict=True) if not value.strip()
-    )
+    return tuple(field for field, value in zip(LEAD_FIELDS, lead, strict=True) if not value.strip())
 
 
 # A lead's rule score and its reasoning.

@@ -50,7 +50,7 @@ def classification(
 
 
 def lead(number: int, role: str = "VP Sales") -> LeadFacts:
-    return dataclasses.replace(LEAD, name=f"Person {number}", role=role)
+    return LEAD._replace(name=f"Person {number}", role=role)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_inputs_hash_is_a_stable_hex_digest_of_equal_content():
 
     assert len(digest) == 32
     assert int(digest, 16) >= 0
-    assert inputs_hash(dataclasses.replace(OFFER), dataclasses.replace(LEAD)) == digest
+    assert inputs_hash(dataclasses.replace(OFFER), LEAD._replace()) == digest
 
 
 def test_inputs_hash_ignores_the_rule_and_ai_verdicts():
@@ -165,7 +165,7 @@ def test_inputs_hash_ignores_the_rule_and_ai_verdicts():
 
 @pytest.mark.parametrize("field", LEAD_FIELDS)
 def test_inputs_hash_changes_when_any_lead_field_changes(field):
-    changed = dataclasses.replace(LEAD, **{field: getattr(LEAD, field) + " (edited)"})
+    changed = LEAD._replace(**{field: getattr(LEAD, field) + " (edited)"})
 
     assert inputs_hash(OFFER, changed) != inputs_hash(OFFER, LEAD)
 
@@ -198,7 +198,7 @@ def test_inputs_hash_tells_which_offer_list_an_item_belongs_to():
 
 
 def test_inputs_hash_tells_which_lead_field_a_value_belongs_to():
-    swapped = dataclasses.replace(LEAD, company=LEAD.location, location=LEAD.company)
+    swapped = LEAD._replace(company=LEAD.location, location=LEAD.company)
 
     assert inputs_hash(OFFER, swapped) != inputs_hash(OFFER, LEAD)
 
@@ -312,8 +312,8 @@ def test_score_leads_raises_when_the_classifier_answers_the_wrong_number_of_time
 def test_rule_scores_kept_per_role_and_industry_equal_the_rule_layer(changes):
     # score_leads keeps rule parts per (role, industry, blank fields): first with another
     # lead of the same role and industry, then with this one.
-    first = dataclasses.replace(LEAD, **{k: v for k, v in changes.items() if k in ("role",)})
-    lead_ = dataclasses.replace(LEAD, **changes)
+    first = LEAD._replace(**{k: v for k, v in changes.items() if k in ("role",)})
+    lead_ = LEAD._replace(**changes)
     icp = rules.icp_for_offer(OFFER)
 
     scored = score_leads(OFFER, [first, lead_], RecordingClassifier(), Thresholds())

@@ -744,7 +744,7 @@ def test_cache_key_depends_on_what_is_sent_only(make_classifier):
     assert len(key) == 64
     assert key == make_classifier().cache_key(OFFER, make_lead(0))
     # The name is never sent, so it cannot change the answer.
-    assert key == classifier.cache_key(OFFER, replace(make_lead(0), name="Someone Else"))
+    assert key == classifier.cache_key(OFFER, make_lead(0)._replace(name="Someone Else"))
     assert key != classifier.cache_key(OFFER, make_lead(1))
     assert key != make_classifier(model="other-model").cache_key(OFFER, lead)
     other_offer = OfferFacts(name=OFFER.name, value_props=(), ideal_use_cases=())
