@@ -40,6 +40,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -286,21 +287,53 @@ class _LabelMatcher:
 
     def find(self, text: str) -> list[str]:
         """Return the labels found in normalised `text`, in order of their first mention."""
-        found: list[str] = []
-        text = " " + text
-        for match in self.pattern.finditer(text):
-            label = self.labels[match.lastgroup or ""]
-            start = match.start() + 1  # past the space that precedes every match
-            if label in found or _NEGATION_BEFORE.search(
-                text[max(0, start - _NEGATION_WINDOW) : start]
+        return self.find_all([text])[0]
+
+    def find_all(self, texts: Sequence[str]) -> list[list[str]]:
+        """Return `find` of each of the normalised `texts`, in one search over them all.
+
+        The texts are searched joined, each behind a space and ended by a newline: a phrase
+        is words and single spaces, so no match runs from one text into the next, and each
+        text's matches are those `find` would give it alone (checked by a test).
+        """
+        if not texts:
+            return []
+        found: list[list[str]] = [[] for _ in texts]
+        joined = " " + "\n ".join(texts)
+        # Where each text's leading space is, and one past the end: a match belongs to the
+        # last text starting at or before it.
+        starts = list(accumulate((len(text) + 2 for text in texts), initial=0))
+        labels = self.labels
+        i, following = 0, starts[1]
+        for match in self.pattern.finditer(joined):
+            at = match.start()  # the space that precedes every match
+            while at >= following:
+                i += 1
+                following = starts[i + 1]
+            label = labels[match.lastgroup or ""]
+            seen = found[i]
+            if label in seen or _negated(
+                joined[max(starts[i], at + 1 - _NEGATION_WINDOW) : at + 1]
             ):
                 continue
-            found.append(label)
+            seen.append(label)
         return found
 
 
 # "not hiring", "no budget", "isn't evaluating": the signal is there in the words, not the facts.
-_NEGATION_BEFORE = re.compile(r"\b(?:not|no|never|don t|dont|isn t|aren t|without|zero) (?:\S+ )?$")
+_NEGATIONS = ("not", "no", "never", "don t", "dont", "isn t", "aren t", "without", "zero")
+# One of them, then at most one more word, right before the signal: in the text before it read
+# backwards, a `match` at one place rather than a `search` through every character of the text
+# forwards (the same answers, which a test checks).
+_NEGATION_BEHIND = re.compile(rf"(?: \S+)? (?:{'|'.join(n[::-1] for n in _NEGATIONS)})(?!\w)")
+
+
+def _negated(before: str) -> bool:
+    """Return whether `before`, the text before a signal up to its space, ends with a negation
+    within two words."""
+    return _NEGATION_BEHIND.match(before[::-1]) is not None
+
+
 # The negation must sit within two words of the signal; this many characters always hold them.
 _NEGATION_WINDOW = 40
 # Both kinds in one pass over a bio; negatives alone for titles.
@@ -323,6 +356,28 @@ def _normalise(text: str) -> str:
     while "  " in folded:
         folded = folded.replace("  ", " ")
     return folded.strip()
+
+
+# As _FOLD_BYTES, but NUL stays: it separates the texts _normalise_all folds together.
+_FOLD_BYTES_KEEP_NUL = b"\x00" + _FOLD_BYTES[1:]
+
+
+def _normalise_all(texts: Sequence[str]) -> list[str]:
+    """Return `_normalise` of each of `texts`: the byte mapping and the collapsing of spaces
+    done in one pass over them all, joined by NULs, instead of a few passes over each (both
+    work character by character, so they do the same to each text either way)."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:
+        return [_normalise(text) for text in texts]  # a text holds a NUL itself (or none given)
+    if not joined.isascii():
+        # Only the texts that need it (most are ASCII): NFKD is the slowest step.
+        joined = "\x00".join(
+            [t if t.isascii() else unicodedata.normalize("NFKD", t.casefold()) for t in texts]
+        )
+    folded = joined.encode("ascii", "ignore").translate(_FOLD_BYTES_KEEP_NUL).decode()
+    while "  " in folded:
+        folded = folded.replace("  ", " ")
+    return [text.strip() for text in folded.split("\x00")]
 
 
 # Roles, companies and industries repeat across leads; bios do not and are not cached.
@@ -414,15 +469,6 @@ def _offer_profile(offer: OfferFacts) -> _OfferProfile:
     )
 
 
-def _signals_found(bio: str) -> tuple[list[str], list[str]]:
-    """Return the buying signals and the negative signals in `bio`, in order of appearance."""
-    found = _BIO_MATCHER.find(bio)
-    return (
-        [label for label in found if label in _SIGNALS],
-        [label for label in found if label in _NEGATIVES],
-    )
-
-
 @lru_cache(maxsize=65536)
 def _title_negatives(title: str) -> tuple[str, ...]:
     found = _TITLE_MATCHER.find(title)
@@ -463,29 +509,39 @@ class HeuristicClassifier:
         return None
 
     def classify(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> list[Classification]:
-        """Return one Classification per lead, in order."""
-        return [self.classify_one(offer, lead) for lead in leads]
+        """Return one Classification per lead, in order, each with one or two sentences
+        naming the evidence."""
+        profile = _offer_profile(offer)
+        icp_named = bool(profile.icp.exact)
+        frames = profile.frames
+        # The bios of all leads normalised and searched at once: per-text calls cost more
+        # than the work they do on a short bio.
+        bios = _normalise_all([lead.linkedin_bio for lead in leads])
+        answers = []
+        for lead, bio, found in zip(leads, bios, _BIO_MATCHER.find_all(bios), strict=True):
+            frame = frames.get((lead.role, lead.industry)) or profile.frame(
+                lead.role, lead.industry
+            )
+            text = f" {frame.title} {_normalise_label(lead.company)} {bio}{frame.unfit_industry}"
+            negatives = [label for label in found if label in _NEGATIVES]
+            if frame.title_negatives:
+                negatives = list(dict.fromkeys([*negatives, *frame.title_negatives]))
+            answers.append(
+                _verdict(
+                    frame,
+                    icp_named,
+                    tuple(profile.shared_terms(text)),
+                    tuple([label for label in found if label in _SIGNALS][:SIGNALS_MAX]),
+                    tuple(negatives),
+                    self.name,
+                    self.model,
+                )
+            )
+        return answers
 
     def classify_one(self, offer: OfferFacts, lead: LeadFacts) -> Classification:
         """Return the intent for one lead, with one or two sentences naming the evidence."""
-        profile = _offer_profile(offer)
-        frame = profile.frames.get((lead.role, lead.industry))
-        if frame is None:
-            frame = profile.frame(lead.role, lead.industry)
-        bio = _normalise(lead.linkedin_bio)
-        text = f" {frame.title} {_normalise_label(lead.company)} {bio}{frame.unfit_industry}"
-        signals, negatives = _signals_found(bio)
-        if frame.title_negatives:
-            negatives = list(dict.fromkeys([*negatives, *frame.title_negatives]))
-        return _verdict(
-            frame,
-            bool(profile.icp.exact),
-            tuple(profile.shared_terms(text)),
-            tuple(signals[:SIGNALS_MAX]),
-            tuple(negatives),
-            self.name,
-            self.model,
-        )
+        return self.classify(offer, [lead])[0]
 
 
 # Compared by identity: each is made once (per offer, role and industry), and hashing its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -289,6 +290,11 @@ def test_an_audience_or_a_job_search_is_no_buying_signal(bio):
 # --- the search for signals: gated by first words, same matches as the plain alternation --
 
 
+# A negation within two words before a signal, searched forwards: the reference of
+# heuristic._negated.
+NEGATION_BEFORE = re.compile(rf"\b(?:{'|'.join(heuristic._NEGATIONS)}) (?:\S+ )?$")
+
+
 def plain_alternation_labels(text: str) -> list[str]:
     """What the labels' one alternation finds with `finditer` at every word, as it did before
     the first-word gate: the reference the gated search must equal."""
@@ -300,7 +306,7 @@ def plain_alternation_labels(text: str) -> list[str]:
         label = heuristic._BIO_MATCHER.labels[match.lastgroup or ""]
         start = match.start() + 1
         window = text[max(0, start - heuristic._NEGATION_WINDOW) : start]
-        if label not in found and not heuristic._NEGATION_BEFORE.search(window):
+        if label not in found and not NEGATION_BEFORE.search(window):
             found.append(label)
     return found
 
@@ -324,6 +330,62 @@ def test_the_gated_signal_search_finds_what_the_plain_alternation_finds(seed):
         text = heuristic._normalise(" ".join(rng.choices(VOCABULARY.split(), k=rng.randint(1, 40))))
 
         assert heuristic._BIO_MATCHER.find(text) == plain_alternation_labels(text), text
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_bios_searched_together_find_what_each_finds_alone(seed):
+    rng = random.Random(seed)
+    words = VOCABULARY.split()
+    # Phrases cut at a bio's end or start, next to empty bios: nothing runs across.
+    texts = [
+        heuristic._normalise(" ".join(rng.choices(words, k=rng.randint(0, 12)))) for _ in range(200)
+    ]
+
+    assert heuristic._BIO_MATCHER.find_all(texts) == [plain_alternation_labels(t) for t in texts]
+
+
+# Raw bio text of every kind the folding treats apart: case, accents, compatibility forms,
+# combining marks at a bio's start, punctuation runs, newlines, NULs, non-Latin scripts.
+RAW_PIECES = (
+    "We're HIRING",
+    "Série B",
+    "ｆｕｌｌｗｉｄｔｈ",
+    "\u0301accent first",
+    "naïve café",
+    "--- ...",
+    "\n\nline\r\n",
+    "nul\x00inside",
+    "Straße",
+    "ﬁnance",
+    "東京 expansion",
+    "  ",
+    "",
+    "$12M",
+    "İstanbul",
+    "ǅ",
+)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_texts_normalised_together_come_out_as_each_alone(seed):
+    rng = random.Random(seed)
+    texts = ["".join(rng.choices(RAW_PIECES, k=rng.randint(0, 6))) for _ in range(100)]
+    without_nul = [text.replace("\x00", "") for text in texts]
+
+    assert heuristic._normalise_all(texts) == [heuristic._normalise(t) for t in texts]
+    assert heuristic._normalise_all(without_nul) == [heuristic._normalise(t) for t in without_nul]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_negation_read_backwards_is_found_as_forwards(seed):
+    rng = random.Random(seed)
+    words = [*heuristic._NEGATIONS, *VOCABULARY.split(), "t", "cannot", "$not", "no2", "annot"]
+    for _ in range(500):
+        text = " ".join(rng.choices(words, k=rng.randint(0, 8))) + " "
+        # Cut anywhere, as the window before a signal is: mid-word included.
+        before = text[rng.randint(0, len(text) - 1) :]
+
+        assert heuristic._negated(before) == bool(NEGATION_BEFORE.search(before)), before
 
 
 def test_every_signal_phrase_starts_with_a_listed_word():
