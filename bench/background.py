@@ -24,8 +24,8 @@ afterwards) and a queue of their own (LEADSCORING_QUEUE=bench-background-<pid>).
               Celery), and background runs (run_create + run_enqueue until the run is
               completed) with 1 and with 2 workers, --repeat rounds, interleaved, each against
               a new offer (results deleted and the table vacuumed in between) -> seconds,
-              leads/s and background/in-process ratios. Chunks: the application's CHUNK_SIZE
-              unless --chunk-size.
+              leads/s and background/in-process ratios. Chunks: the application's
+              (runs.chunk_size from CHUNK_SIZE, unless --chunk-size sets CHUNK_SIZE).
   --progress  a --progress-leads background run (fake LLM server, 1 worker): the run's percent
               and eta_seconds (RunSerializer, as GET /score/runs/<id>/ shows them) every 0.5 s;
               at --kill-at percent the worker's process group gets SIGKILL, a new worker is
@@ -599,6 +599,7 @@ def bench_overhead(args: argparse.Namespace) -> None:
     env = base_env() | {"LEADSCORING_AI_PROVIDER": "heuristic", "OPENAI_API_KEY": ""}
     os.environ.update(env)
     setup_django()
+    from scoring import runs
     from scoring.chunks import chunk_score
     from scoring.classifiers.heuristic import HeuristicClassifier
     from scoring.models import ScoreResult
@@ -609,7 +610,11 @@ def bench_overhead(args: argparse.Namespace) -> None:
     import_leads(workspace, args.overhead_leads, args.tmp)
     lead_ids = sorted(workspace.leads.values_list("pk", flat=True))
     n = len(lead_ids)
-    print(f"{n:,} leads, heuristic, CHUNK_SIZE {chunk} ({-(-n // chunk)} chunks)", flush=True)
+    size = runs.chunk_size(n, HeuristicClassifier())
+    print(
+        f"{n:,} leads, heuristic, CHUNK_SIZE {chunk}: chunks of {size} ({-(-n // size)} chunks)",
+        flush=True,
+    )
 
     def inprocess(offer):  # type: ignore[no-untyped-def]
         start = time.perf_counter()

@@ -105,7 +105,7 @@ def test_runs_below_the_threshold_are_scored_in_process(settings, workspace, upl
 
 
 def test_a_cancelled_run_takes_no_further_chunk(monkeypatch, workspace, upload):
-    monkeypatch.setattr(runs, "CHUNK_SIZE", 200)  # 15 chunks, more than are sent ahead
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 200)  # 8 chunks of 375, more than are sent ahead
     offer = OfferFactory(workspace=workspace)
     cancelled = []
 
@@ -181,3 +181,20 @@ def test_runs_are_scored_in_process_where_processes_cannot_start(
     assert ScoreResult.objects.filter(run=run).count() == LEADS
     assert parallel.running() == 0
     assert "scoring processes cannot start" in caplog.text
+
+
+class _ModelCaller:
+    """A classifier that calls a model: not `cpu_bound`."""
+
+
+@pytest.mark.parametrize(
+    ("leads", "classifier", "size"),
+    [
+        (100_000, HeuristicClassifier(), 5000),  # 20 chunks: few queries per lead
+        (20_000, HeuristicClassifier(), 2500),  # still 8 chunks, to share among processes
+        (5_000, HeuristicClassifier(), 1000),  # never below the usual chunk
+        (100_000, _ModelCaller(), 1000),  # a chunk of model calls takes minutes to redo
+    ],
+)
+def test_runs_of_cpu_bound_classifiers_take_larger_chunks(leads, classifier, size):
+    assert runs.chunk_size(leads, classifier) == size
