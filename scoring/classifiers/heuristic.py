@@ -424,11 +424,11 @@ class _OfferProfile:
         frame = self.frames[role, industry] = _frame(role, industry, self.icp)
         return frame
 
-    def shared_terms(self, text: str) -> list[str]:
+    def shared_terms(self, text: str) -> tuple[str, ...]:
         """Return the offer's words (as the offer spells them) whose stem occurs in `text`, a
         space followed by normalised text."""
         if not self.terms:
-            return []
+            return ()
         found = set()
         for word in self.candidates.findall(text):
             stem = self.stems.get(word)
@@ -437,8 +437,8 @@ class _OfferProfile:
             if stem:
                 found.add(stem)
         if not found:
-            return []
-        return [word for stem, word in self.terms.items() if stem in found]
+            return ()
+        return tuple([word for stem, word in self.terms.items() if stem in found])
 
     def _stem(self, word: str) -> str:
         if len(self.stems) > _STEMMED_MAX:
@@ -512,7 +512,6 @@ class HeuristicClassifier:
         """Return one Classification per lead, in order, each with one or two sentences
         naming the evidence."""
         profile = _offer_profile(offer)
-        icp_named = bool(profile.icp.exact)
         frames = profile.frames
         # The bios of all leads normalised and searched at once: per-text calls cost more
         # than the work they do on a short bio.
@@ -523,19 +522,8 @@ class HeuristicClassifier:
                 lead.role, lead.industry
             )
             text = f" {frame.title} {_normalise_label(lead.company)} {bio}{frame.unfit_industry}"
-            negatives = [label for label in found if label in _NEGATIVES]
-            if frame.title_negatives:
-                negatives = list(dict.fromkeys([*negatives, *frame.title_negatives]))
             answers.append(
-                _verdict(
-                    frame,
-                    icp_named,
-                    tuple(profile.shared_terms(text)),
-                    tuple([label for label in found if label in _SIGNALS][:SIGNALS_MAX]),
-                    tuple(negatives),
-                    self.name,
-                    self.model,
-                )
+                _verdict(frame, profile.shared_terms(text), tuple(found), self.name, self.model)
             )
         return answers
 
@@ -557,6 +545,7 @@ class _Frame:
     title: str  # normalised
     unfit_industry: str  # " " + the normalised industry when it does not fit, else ""
     title_negatives: tuple[str, ...]  # for a title with no buying role: "student", "retired"
+    icp_named: bool  # the offer names ICP industries
 
 
 def _frame(role: str, industry: str, icp: rules.Icp) -> _Frame:
@@ -572,20 +561,25 @@ def _frame(role: str, industry: str, icp: rules.Icp) -> _Frame:
         title=title,
         unfit_industry=" " + _normalise_label(industry) if fit_level == "none" else "",
         title_negatives=_title_negatives(title) if role_level == "none" and has_role else (),
+        icp_named=bool(icp.exact),
     )
 
 
 @lru_cache(maxsize=65536)
 def _verdict(
     frame: _Frame,
-    icp_named: bool,
     shared: tuple[str, ...],
-    signals: tuple[str, ...],
-    negatives: tuple[str, ...],
+    found: tuple[str, ...],
     provider: str,
     model: str,
 ) -> Classification:
-    # The answer follows from these alone, and they repeat across leads: decided once each.
+    # The answer follows from these alone (`found`: the bio's labels in order), and they
+    # repeat across leads: decided once each.
+    signals = [label for label in found if label in _SIGNALS][:SIGNALS_MAX]
+    negatives = [label for label in found if label in _NEGATIVES]
+    if frame.title_negatives:
+        negatives = list(dict.fromkeys([*negatives, *frame.title_negatives]))
+    icp_named = frame.icp_named
     unrelated = icp_named and frame.fit_level == "none" and frame.has_industry and not shared
     points = (
         ROLE_WEIGHTS[frame.role_level]
@@ -604,7 +598,7 @@ def _verdict(
         intent = Intent.LOW
     return Classification(
         intent=intent,
-        reasoning=_reasoning(frame, icp_named, list(shared), list(signals), against),
+        reasoning=_reasoning(frame, icp_named, list(shared), signals, against),
         status="ok",
         provider=provider,
         model=model,
