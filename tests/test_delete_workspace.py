@@ -74,6 +74,8 @@ def test_delete_workspace_erases_everything_it_holds_and_nothing_else(workspace,
     # Rows are erased app by app, not children first: what matters is that no reference is
     # left dangling when the database checks its deferred foreign keys, at commit.
     connection.check_constraints()
+    # A result's run has no constraint in the database (see ScoreResult.run): checked here.
+    assert not ScoreResult.objects.exclude(run__in=ScoringRun.objects.all()).exists()
 
 
 def test_delete_workspace_needs_a_known_name_and_confirmation(workspace):

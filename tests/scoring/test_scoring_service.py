@@ -417,3 +417,21 @@ def test_a_worker_renews_the_heartbeat_of_a_chunk_while_scoring_it(settings):
     started = run.__class__.objects.get(pk=run.pk).started_at
     # Taken at `started`, then renewed at least twice while the classifier slept.
     assert (chunk.heartbeat_at - started).total_seconds() >= 1.5
+
+
+def test_a_run_goes_with_the_results_it_scored_last(workspace, offer, leads):
+    # No database constraint keeps a result's run (see ScoreResult.run): the ORM's cascade
+    # does, when a run or its offer is deleted.
+    first = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+    second = leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+    other_offer = OfferFactory(workspace=workspace)
+    leads_score(workspace=workspace, offer=other_offer, classifier=HeuristicClassifier())
+
+    first.delete()  # it scored last none of the results: they stay
+    assert ScoreResult.objects.filter(offer=offer).count() == len(leads)
+    second.delete()
+    assert not ScoreResult.objects.filter(offer=offer).exists()
+    other_offer.delete()
+
+    assert not ScoreResult.objects.exists()
+    assert not ScoringRun.objects.exists()
