@@ -11,11 +11,12 @@ tests.settings, in a child process per database so that DATABASE_URL is set befo
                   no broker, HeuristicClassifier) --repeat times (the first run inserts results,
                   later runs update them) -> leads/s scored and persisted, how many scoring
                   processes scored (0: in the request's process; see
-                  LEADSCORING_SCORING_PROCESSES), and on PostgreSQL the share of HOT updates
-                  among the results' updates; also the pure scoring rate (score_leads, one
-                  process, no database). --profile adds a cProfile of one
-                  more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN ANALYZE of one of
-                  its result upserts).
+                  LEADSCORING_SCORING_PROCESSES), CPU per lead of this process, of its scoring
+                  processes and (PostgreSQL) of the server's backends for this database, and
+                  on PostgreSQL the share of HOT updates among the results' updates; also the
+                  pure scoring rate (score_leads, one process, no database). --profile adds a
+                  cProfile of one more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN
+                  ANALYZE of one of its result upserts).
   --export        GET /results/export/ through Django's test Client on --rows and on
                   --export-small results -> rows/s, and peak RSS growth / tracemalloc peak
                   during the export (each size measured in a fresh process).
@@ -321,6 +322,7 @@ def bench_heuristic(args: argparse.Namespace) -> None:
     timings = []
     for i in range(args.repeat):
         hot_before = update_counts()
+        cpu_before = cpu_by_process()
         with sql_log() as log:
             start = time.perf_counter()
             # In the request, as `make run` serves it (no broker): 200 with the finished run.
@@ -328,6 +330,7 @@ def bench_heuristic(args: argparse.Namespace) -> None:
                 "/score/", {"offer_id": offer.pk}, content_type="application/json", headers=headers
             )
             elapsed = time.perf_counter() - start
+        cpu_after = cpu_by_process()
         if response.status_code != 200:
             raise SystemExit(f"POST /score/ answered {response.status_code}: {response.content!r}")
         scored = response.json()["scored"]
@@ -344,6 +347,7 @@ def bench_heuristic(args: argparse.Namespace) -> None:
         )
         top = sorted(log.by_statement.items(), key=lambda item: -item[1])[:3]
         print("    SQL by statement: " + "; ".join(f"{head} {sec:.2f}s" for head, sec in top))
+        print(cpu_note(cpu_before, cpu_after, scored))
     median = statistics.median(timings)
     print(
         f"{backend}: POST /score/ heuristic, {args.rows:,} leads (distinct bios): median "
@@ -377,6 +381,50 @@ def bench_heuristic(args: argparse.Namespace) -> None:
         del log
         if upserts and backend == "postgresql":
             explain_upsert(*upserts[0][:2])
+
+
+def cpu_by_process() -> dict[str, float]:
+    """Return CPU seconds used so far by this process (all its threads), by its scoring
+    processes, and by the database server's processes serving this database (PostgreSQL)."""
+    from django.db import connection
+
+    from scoring import parallel
+
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    executor = parallel._POOL.executor
+    scorers = list(executor._processes or ()) if executor is not None else []  # type: ignore[attr-defined]
+    used = {"this process": time.process_time(), "scoring processes": sum(map(cpu, scorers))}
+    if connection.vendor == "postgresql":
+        name = connection.settings_dict["NAME"].encode()
+        used["PostgreSQL"] = sum(
+            cpu(int(entry.name))
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _serves(entry, name)
+        )
+    return used
+
+
+def _serves(entry: Path, database: bytes) -> bool:
+    # A PostgreSQL backend's title: "postgres: <user> <database> <client> <state>".
+    try:
+        title = (entry / "cmdline").read_bytes()
+    except OSError:
+        return False
+    return title.startswith(b"postgres: ") and f" {database.decode()} ".encode() in title
+
+
+def cpu_note(before: dict[str, float], after: dict[str, float], leads: int) -> str:
+    parts = [f"{name} {1e6 * (after[name] - before.get(name, 0.0)) / leads:.0f}" for name in after]
+    total = sum(after.values()) - sum(before.values())
+    return f"    CPU per lead (us): {', '.join(parts)}; all {1e6 * total / leads:.0f}"
 
 
 def update_counts() -> tuple[int, int] | None:
