@@ -210,7 +210,7 @@ class SqlLog:
             elapsed = time.perf_counter() - start
             self.queries += 1
             self.seconds += elapsed
-            head = " ".join(sql.split()[:3])[:45]
+            head = " ".join(sql[:200].split()[:3])[:45]  # a statement may be 50 KB
             self.by_statement[head] = self.by_statement.get(head, 0.0) + elapsed
             if self.keep:
                 self.entries.append((sql, params, elapsed))

@@ -302,22 +302,13 @@ def chunk_leads(run: ScoringRun, lead_ids: Sequence[int]) -> tuple[list[int], li
 
 def _store(run: ScoringRun, lead_pks: list[int], parts: list[ResultPart]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    ws, offer_id, run_id, version = run.workspace_id, run.offer_id, run.pk, rules.RULES_VERSION
     own, provider = run.prompt_version, run.provider
-    # RESULT_COLUMNS: the run's columns, the lead's, then the part. The prompt version is the
+    # SHARED_COLUMNS, then ROW_COLUMNS: the lead's, then the part. The prompt version is the
     # run's only for its own provider's answers (a fallback's is not).
     upsert_results(
-        [
-            (
-                ws,
-                offer_id,
-                run_id,
-                version,
-                now,
-                pk,
-                own if part[AI_PROVIDER] == provider else "",
-                *part,
-            )
+        shared=(run.workspace_id, run.offer_id, run.pk, rules.RULES_VERSION, now),
+        rows=[
+            (pk, own if part[AI_PROVIDER] == provider else "", *part)
             for pk, part in zip(lead_pks, parts, strict=True)
-        ]
+        ],
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from scoring import storage
 from scoring.models import ScoreResult, ScoringRun
-from scoring.storage import RESULT_COLUMNS, upsert_results
+from scoring.storage import RESULT_COLUMNS, SHARED_COLUMNS, upsert_results
 from tests.factories import LeadFactory, OfferFactory
 
 
@@ -48,6 +51,12 @@ def row(run, lead, *, score=70, reasoning="Because."):
     return tuple(values[column] for column in RESULT_COLUMNS)
 
 
+def upsert(rows):
+    """Upsert whole rows (RESULT_COLUMNS order) of one run, as upsert_results takes them."""
+    shared = len(SHARED_COLUMNS)
+    upsert_results(shared=rows[0][:shared], rows=[row[shared:] for row in rows])
+
+
 @pytest.mark.parametrize(
     "reasoning",
     [
@@ -64,16 +73,16 @@ def row(run, lead, *, score=70, reasoning="Because."):
 def test_upsert_stores_any_reasoning_text_exactly(run, workspace, reasoning):
     lead = LeadFactory(upload__workspace=workspace)
 
-    upsert_results([row(run, lead, reasoning=reasoning)])
+    upsert([row(run, lead, reasoning=reasoning)])
 
     assert ScoreResult.objects.get().reasoning == reasoning
 
 
 def test_upsert_replaces_the_result_of_the_same_lead_and_offer(run, workspace):
     first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
-    upsert_results([row(run, first, score=60), row(run, second, score=80)])
+    upsert([row(run, first, score=60), row(run, second, score=80)])
 
-    upsert_results([row(run, first, score=90, reasoning="Rescored.")])
+    upsert([row(run, first, score=90, reasoning="Rescored.")])
 
     assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == [
         (first.id, 90, "Rescored."),
@@ -82,12 +91,12 @@ def test_upsert_replaces_the_result_of_the_same_lead_and_offer(run, workspace):
 
 
 def test_upsert_of_nothing_does_nothing(db):
-    upsert_results([])
+    upsert_results(shared=(), rows=[])
 
     assert not ScoreResult.objects.exists()
 
 
-def test_upsert_stores_rows_of_several_runs_each_with_its_own(run, workspace):
+def test_upsert_stores_the_shared_values_in_each_row(run, workspace):
     other = ScoringRun.objects.create(
         workspace=workspace,
         offer=run.offer,
@@ -98,11 +107,62 @@ def test_upsert_stores_rows_of_several_runs_each_with_its_own(run, workspace):
     )
     first, second, third = LeadFactory.create_batch(3, upload__workspace=workspace)
 
-    upsert_results([row(run, first), row(other, second), row(run, third)])
+    upsert([row(run, first), row(run, third)])
+    upsert([row(other, second)])
 
     stored = ScoreResult.objects.values_list("lead_id", "run_id", "rules_version", "offer_id")
     assert sorted(stored) == [
         (first.id, run.id, "test", run.offer_id),
         (second.id, other.id, "test", run.offer_id),
         (third.id, run.id, "test", run.offer_id),
+    ]
+
+
+def test_upsert_sets_changed_scores_and_keeps_unchanged_ones(run, workspace):
+    first, second, third = LeadFactory.create_batch(3, upload__workspace=workspace)
+    upsert([row(run, first, score=60), row(run, second, score=80)])
+
+    upsert([row(run, first, score=60), row(run, second, score=70), row(run, third, score=100)])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score")) == [
+        (first.id, 60),
+        (second.id, 70),
+        (third.id, 100),
+    ]
+
+
+@pytest.fixture
+def few_sqlite_parameters(db):
+    """Let a statement bind 40 parameters at most: SQLite's upsert then takes 2 rows each."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's limit on parameters")
+    connection.ensure_connection()
+    limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    before = connection.connection.setlimit(limit, 40)
+    yield
+    connection.connection.setlimit(limit, before)
+
+
+def test_upsert_stores_more_rows_than_one_statement_takes(run, workspace, few_sqlite_parameters):
+    leads = LeadFactory.create_batch(5, upload__workspace=workspace)
+    upsert([row(run, lead, score=50) for lead in leads])
+
+    upsert([row(run, lead, score=50 + i) for i, lead in enumerate(leads)])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score")) == [
+        (lead.id, 50 + i) for i, lead in enumerate(leads)
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite before 3.33")
+def test_upsert_without_update_from_sets_every_column(run, workspace, monkeypatch):
+    monkeypatch.setattr(storage, "_SQLITE_UPDATE_FROM", False)
+    first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
+    upsert([row(run, first, score=60), row(run, second, score=80)])
+
+    upsert([row(run, first, score=90, reasoning="Rescored."), row(run, second, score=80)])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == [
+        (first.id, 90, "Rescored."),
+        (second.id, 80, "Because."),
     ]
