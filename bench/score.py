@@ -12,11 +12,11 @@ tests.settings, in a child process per database so that DATABASE_URL is set befo
                   later runs update them) -> leads/s scored and persisted, how many scoring
                   processes scored (0: in the request's process; see
                   LEADSCORING_SCORING_PROCESSES), CPU per lead of this process, of its scoring
-                  processes and (PostgreSQL) of the server's backends for this database, and
-                  on PostgreSQL the share of HOT updates among the results' updates; also the
-                  pure scoring rate (score_leads, one process, no database). --profile adds a
-                  cProfile of one more run, top 15 by tottime (and, on PostgreSQL, EXPLAIN
-                  ANALYZE of one of its result upserts).
+                  processes and of the rest of the machine (the database server; on a shared
+                  machine, other work too), and on PostgreSQL the share of HOT updates among
+                  the results' updates; also the pure scoring rate (score_leads, one process,
+                  no database). --profile adds a cProfile of one more run, top 15 by tottime
+                  (and, on PostgreSQL, EXPLAIN ANALYZE of one of its result upserts).
   --export        GET /results/export/ through Django's test Client on --rows and on
                   --export-small results -> rows/s, and peak RSS growth / tracemalloc peak
                   during the export (each size measured in a fresh process).
@@ -385,9 +385,7 @@ def bench_heuristic(args: argparse.Namespace) -> None:
 
 def cpu_by_process() -> dict[str, float]:
     """Return CPU seconds used so far by this process (all its threads), by its scoring
-    processes, and by the database server's processes serving this database (PostgreSQL)."""
-    from django.db import connection
-
+    processes, and by the whole machine (/proc/stat: busy time of every core)."""
     from scoring import parallel
 
     tick = os.sysconf("SC_CLK_TCK")
@@ -401,30 +399,25 @@ def cpu_by_process() -> dict[str, float]:
 
     executor = parallel._POOL.executor
     scorers = list(executor._processes or ()) if executor is not None else []  # type: ignore[attr-defined]
-    used = {"this process": time.process_time(), "scoring processes": sum(map(cpu, scorers))}
-    if connection.vendor == "postgresql":
-        name = connection.settings_dict["NAME"].encode()
-        used["PostgreSQL"] = sum(
-            cpu(int(entry.name))
-            for entry in Path("/proc").iterdir()
-            if entry.name.isdigit() and _serves(entry, name)
-        )
-    return used
-
-
-def _serves(entry: Path, database: bytes) -> bool:
-    # A PostgreSQL backend's title: "postgres: <user> <database> <client> <state>".
-    try:
-        title = (entry / "cmdline").read_bytes()
-    except OSError:
-        return False
-    return title.startswith(b"postgres: ") and f" {database.decode()} ".encode() in title
+    # user, nice, system, idle, iowait, irq, softirq, steal
+    times = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    busy = sum(times) - times[3] - times[4]
+    return {
+        "this process": time.process_time(),
+        "scoring processes": sum(map(cpu, scorers)),
+        "machine": busy / tick,
+    }
 
 
 def cpu_note(before: dict[str, float], after: dict[str, float], leads: int) -> str:
-    parts = [f"{name} {1e6 * (after[name] - before.get(name, 0.0)) / leads:.0f}" for name in after]
-    total = sum(after.values()) - sum(before.values())
-    return f"    CPU per lead (us): {', '.join(parts)}; all {1e6 * total / leads:.0f}"
+    """CPU per lead of this process, its scoring processes and the rest of the machine (the
+    database server's backends; on a shared machine, other work too)."""
+    used = {name: 1e6 * (after[name] - before.get(name, 0.0)) / leads for name in after}
+    ours, scorers, machine = used["this process"], used["scoring processes"], used["machine"]
+    return (
+        f"    CPU per lead (us): this process {ours:.0f}, scoring processes {scorers:.0f}, "
+        f"rest of the machine {machine - ours - scorers:.0f}; all {machine:.0f}"
+    )
 
 
 def update_counts() -> tuple[int, int] | None:
