@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 import pytest
 
@@ -364,6 +365,29 @@ RAW_PIECES = (
     "İstanbul",
     "ǅ",
 )
+
+
+def whole_text_normalised(text: str) -> str:
+    """The definition: the whole text case folded and decomposed (NFKD), then only words of
+    [a-z0-9$] kept, separated by single spaces."""
+    folded = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9$]", " ", folded.lower()).split())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_normalised_text_is_the_whole_text_folded_and_decomposed(seed):
+    rng = random.Random(seed)
+    # Any character of the Basic Multilingual Plane and beyond (combining marks, ligatures,
+    # fullwidth and circled forms, Kelvin and Angstrom signs, scripts without ASCII forms),
+    # next to ASCII words, in either case.
+    pool = [*RAW_PIECES, "Ab", "e\u0301", "K", "Å", "Ⓐ", "ℌ", "ß", "İ", "🙂", "’"]
+    for _ in range(300):
+        text = "".join(
+            rng.choice(pool) if rng.random() < 0.5 else chr(rng.randrange(0x80, 0x2FFFF))
+            for _ in range(rng.randint(0, 12))
+        ).replace("\x00", "")
+
+        assert heuristic._normalise(text) == whole_text_normalised(text), ascii(text)
 
 
 @pytest.mark.parametrize("seed", range(10))
