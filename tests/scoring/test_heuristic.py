@@ -412,6 +412,29 @@ def test_a_negation_read_backwards_is_found_as_forwards(seed):
         assert heuristic._negated(before) == bool(NEGATION_BEFORE.search(before)), before
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_offer_words_are_found_after_a_space_or_a_dollar_sign(seed):
+    rng = random.Random(seed)
+    profile = heuristic._offer_profile(OFFER)
+    # The reference: a candidate word starts after a space or a "$", searched as such.
+    after_either = re.compile("[ $]" + profile.candidates.pattern[1:])
+    words = [*profile.terms.values(), *VOCABULARY.split(), "$", "$$", "12m", "x$y"]
+    for _ in range(300):
+        text = " " + heuristic._normalise(" ".join(rng.choices(words, k=rng.randint(0, 15))))
+        text = text.replace(" $ ", "$", rng.randint(0, 2))  # glue words to dollar signs
+
+        assert profile.candidates.findall(text.replace("$", " ")) == after_either.findall(text)
+        assert profile.shared_terms(text) == tuple(
+            word
+            for stem, word in profile.terms.items()
+            if any(
+                heuristic._stem(found) == stem
+                for found in after_either.findall(text)
+                if found not in heuristic._STOP_WORDS and len(found) > 1 and not found.isdigit()
+            )
+        )
+
+
 def test_every_signal_phrase_starts_with_a_listed_word():
     # Otherwise the gate is off and every word is tried again (correct, but slow).
     for pattern in (*heuristic._SIGNALS.values(), *heuristic._NEGATIVES.values()):
