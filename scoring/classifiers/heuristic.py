@@ -270,7 +270,11 @@ class _LabelMatcher:
     start with one of its first words, so a lookahead listing those words, as a tree of letters,
     lets the engine skip all other words at once: the same matches, in the same order, for a
     fraction of the work. (Measured against google-re2's `Set`, which says which labels occur
-    but not where, and needs the patterns without their lookaheads: slower, and not simpler.)
+    but not where, and needs the patterns without their lookaheads: slower, and not simpler.
+    And against Hyperscan (python-hyperscan 0.9) finding where phrases may start, with this
+    pattern matched there so that the answers stay the same: its scan is fast, but a Python
+    call per match and per place to check cost more than it saves, 55k instructions per bio
+    against 48k; the same labels.)
     """
 
     def __init__(self, table: dict[str, str]) -> None:
