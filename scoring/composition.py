@@ -116,12 +116,13 @@ def score_leads(
     # shared by many leads (the heuristic's answers repeat), so this is worked out once per
     # pair; keyed by identity, and the pair is kept in the value so the ids stay valid.
     outcomes: dict[tuple[int, int], tuple[_RulePart, Classification, int, Intent, str]] = {}
-    scores = []
+    scores: list[LeadScore] = []
     append = scores.append
     for lead, ai in zip(leads, answers, strict=True):
         if ai is None:
             continue
         # A lead is the tuple of its LEAD_FIELDS values.
+        key: tuple[str, str, tuple[str, ...]]
         if all(lead) and not any(map(str.isspace, lead)):
             key = (lead.role, lead.industry, ())  # the common case, at C speed
         else:
