@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from leads.models import Lead, Upload
-from leads.selectors import upload_get
+from leads.selectors import lead_values, upload_get
 from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
 from scoring import rules
@@ -367,10 +367,8 @@ def run_estimate(
     # Providers that cache nothing call no model (the heuristic): nothing to count.
     calls_a_model = classifier.cache_key(facts, probe) is not None
     for chunk in _chunks(ids, CHUNK_SIZE) if calls_a_model else ():
-        leads = [
-            LeadFacts(*row)
-            for row in Lead.objects.filter(pk__in=chunk).order_by("pk").values_list(*LEAD_FIELDS)
-        ]
+        rows = lead_values(workspace_id=workspace.pk, lead_ids=chunk, fields=LEAD_FIELDS)
+        leads = [LeadFacts(*row[1:]) for row in rows]
         keys = [classifier.cache_key(facts, lead) for lead in leads]
         wanted = [key for key in keys if key is not None]
         if not wanted:
