@@ -13,7 +13,7 @@ from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.openai import PROMPT_VERSION, OpenAIClassifier
 from scoring.models import LLMAnswer, ScoreResult, ScoringRun
 from scoring.rules import RULES_VERSION
-from scoring.runs import NothingToScore, leads_score, run_create
+from scoring.runs import NothingToScore, leads_score, run_create, run_estimate
 from tests.factories import LeadFactory, OfferFactory, UploadFactory
 from tests.scoring.llm_server import (
     MODEL,
@@ -435,3 +435,18 @@ def test_a_run_goes_with_the_results_it_scored_last(workspace, offer, leads):
 
     assert not ScoreResult.objects.exists()
     assert not ScoringRun.objects.exists()
+
+
+def test_an_estimate_counts_the_answers_cached_and_the_calls_left(
+    workspace, other_workspace, offer, leads, httpserver, openai_classifier
+):
+    serve(httpserver, echo_answers)
+    leads_score(workspace=workspace, offer=offer, classifier=openai_classifier())
+    leads[0].linkedin_bio = "Now evaluating new tools."  # asked again
+    leads[0].save()
+    LeadFactory(upload=UploadFactory(workspace=other_workspace))  # never counted here
+
+    estimate = run_estimate(workspace=workspace, offer=offer, classifier=openai_classifier())
+
+    assert (estimate["leads"], estimate["cached"], estimate["llm_calls"]) == (3, 2, 1)
+    assert len(requests_seen(httpserver)) == 1  # the estimate asked nothing
