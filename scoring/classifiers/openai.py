@@ -46,7 +46,7 @@ from scoring.facts import LeadFacts, OfferFacts
 from scoring.ratelimit import RateLimiter, RateLimitUnavailable, get_llm_rate_limiter
 
 if TYPE_CHECKING:
-    pass
+    from openai.types.chat import ChatCompletionMessageParam
 
 logger = logging.getLogger(__name__)
 # (base URL, model, key digest) that answered once in this process, with the output mode that
@@ -292,6 +292,25 @@ class OpenAIClassifier:
         self._add(answered=len(batch) - len(given_up))
         return [answers[i] for i in range(len(batch))]
 
+    def estimate_tokens(self, offer: OfferFacts, leads: Sequence[LeadFacts]) -> int:
+        """Return the tokens asking about `leads` would use, in this classifier's batches,
+        prompts and answers: what the rate limiter counts (a dry run reports it)."""
+        mode, size = self.negotiation.mode, self.batch_size
+        batches = [list(leads[i : i + size]) for i in range(0, len(leads), size)]
+        return sum(
+            estimate_tokens(self._messages(offer, batch, mode), len(batch)) for batch in batches
+        )
+
+    def _messages(
+        self, offer: OfferFacts, leads: list[LeadFacts], mode: OutputMode
+    ) -> list[ChatCompletionMessageParam]:
+        return build_messages(
+            offer,
+            leads,
+            schema_in_prompt=schema_in_prompt(mode),
+            fold_system=self.fold_system_prompt,
+        )
+
     def _request(
         self, offer: OfferFacts, leads: list[LeadFacts]
     ) -> tuple[dict[int, Classification], dict[int, str]]:
@@ -301,12 +320,7 @@ class OpenAIClassifier:
         answer moves to the next mode and asks again at once.
         """
         mode = self.negotiation.mode
-        messages = build_messages(
-            offer,
-            leads,
-            schema_in_prompt=schema_in_prompt(mode),
-            fold_system=self.fold_system_prompt,
-        )
+        messages = self._messages(offer, leads, mode)
         if self.rate_limiter is not None:
             try:
                 self.rate_limiter.acquire(estimate_tokens(messages, len(leads)))

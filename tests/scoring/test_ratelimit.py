@@ -301,6 +301,27 @@ def test_the_classifier_waits_on_the_limiter_before_every_request_retries_includ
     assert expected > 2 * 80
 
 
+def test_an_estimate_is_what_the_limiter_is_charged_for_the_same_leads(httpserver):
+    serve(httpserver, echo_answers)
+    limiter = RecordingLimiter()
+    leads = [make_lead(i) for i in range(5)]
+    classifier = OpenAIClassifier(
+        api_key="sk-test",
+        base_url=httpserver.url_for("/v1"),
+        model="gpt-test",
+        batch_size=2,
+        concurrency=1,
+        sleep=lambda seconds: None,
+        rate_limiter=limiter,
+    )
+
+    estimate = classifier.estimate_tokens(OFFER, leads)
+    classifier.classify(OFFER, leads)
+
+    assert len(limiter.costs) == 3  # batches of 2, 2 and 1
+    assert estimate == sum(limiter.costs)
+
+
 @override_settings(OPENAI_REQUESTS_PER_MINUTE=600, REDIS_URL="")
 def test_the_classifier_takes_its_limiter_from_settings_by_default():
     classifier = OpenAIClassifier(api_key="sk-test", base_url="http://127.0.0.1:9/v1")

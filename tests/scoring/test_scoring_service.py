@@ -449,4 +449,5 @@ def test_an_estimate_counts_the_answers_cached_and_the_calls_left(
     estimate = run_estimate(workspace=workspace, offer=offer, classifier=openai_classifier())
 
     assert (estimate["leads"], estimate["cached"], estimate["llm_calls"]) == (3, 2, 1)
+    assert estimate["estimated_tokens"] > 0
     assert len(requests_seen(httpserver)) == 1  # the estimate asked nothing
