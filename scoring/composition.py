@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from scoring import rules
-from scoring.classifiers.base import AI_POINTS, Classification, Classifier, Intent
+from scoring.classifiers.base import AI_POINTS, INTENT_TEXT, Classification, Classifier, Intent
 from scoring.facts import LEAD_FIELDS, LeadFacts, OfferFacts
 
 
@@ -148,7 +148,7 @@ def _outcome(
     rule, rule_reasoning = part
     score = rule.total + AI_POINTS[ai.intent]
     ai_part = ai.reasoning.strip()
-    reasoning = f"{rule_reasoning}. AI ({ai.provider}): {ai.intent.value}. {ai_part}".strip()
+    reasoning = f"{rule_reasoning}. AI ({ai.provider}): {INTENT_TEXT[ai.intent]}. {ai_part}".strip()
     return score, thresholds.intent(score), reasoning
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scoring.classifiers.base import Intent
+from scoring.classifiers.base import INTENT_TEXT
 from scoring.composition import LeadScore
 
 # Column order of a part; scoring.storage.RESULT_COLUMNS ends with these.
@@ -30,10 +30,6 @@ PART_COLUMNS = (
 )
 AI_PROVIDER = PART_COLUMNS.index("ai_provider")
 AI_STATUS = PART_COLUMNS.index("ai_status")
-
-# An intent's stored text: a lookup by the member (hashed as its text, in C) is several times
-# cheaper than the enum's `value` property, and one is read for every lead.
-_VALUES = {intent: intent.value for intent in Intent}
 
 ResultPart = tuple[int, str, int, int, int, int, str, int, str, str, str, str, str]
 
@@ -58,13 +54,13 @@ def result_parts(scores: Sequence[LeadScore]) -> list[ResultPart]:
         ai = ai_columns.get(id(s.ai))
         if ai is None:
             ai = ai_columns[id(s.ai)] = (
-                s.ai.intent.value,
+                INTENT_TEXT[s.ai.intent],
                 s.ai_points,
                 s.ai.provider,
                 s.ai.model,
                 s.ai.status,
             )
-        append((s.score, _VALUES[s.intent], *rule, *ai, s.reasoning, s.inputs_hash))
+        append((s.score, INTENT_TEXT[s.intent], *rule, *ai, s.reasoning, s.inputs_hash))
     return parts
 
 
