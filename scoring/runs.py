@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from leads.models import Lead, Upload
 from leads.selectors import lead_values, upload_get
@@ -400,7 +400,12 @@ def _select_lead_ids(
         leads = leads.filter(upload=upload)
     elif lead_ids:
         leads = leads.filter(pk__in=lead_ids)
-    return list(leads.order_by("pk").values_list("pk", flat=True))
+    # The ORM writes the query; its rows are read plainly: a values_list iterator costs about
+    # 1.5 us a row in Python, a tenth of a run's time per lead in the request.
+    sql, params = leads.order_by("pk").values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:

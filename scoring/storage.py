@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import operator
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +27,7 @@ RESULT_COLUMNS = (*SHARED_COLUMNS, *ROW_COLUMNS)
 _SHARED = len(SHARED_COLUMNS)
 _KEY = ("lead_id", "offer_id")
 _UPDATED = [c for c in RESULT_COLUMNS if c not in (*_KEY, "workspace_id")]
-_SCORE = ROW_COLUMNS.index("score")
+_LEAD_AND_SCORE = operator.itemgetter(ROW_COLUMNS.index("lead_id"), ROW_COLUMNS.index("score"))
 _OFFER = SHARED_COLUMNS.index("offer_id")
 # SQLite's UPDATE ... FROM (3.33+) sets the scores that changed; before it, the upsert does.
 _SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33)
@@ -112,7 +113,7 @@ def _upsert_sqlite(table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, 
             )
             if not later:
                 continue
-            scores = ((row[0], row[_SCORE]) for row in batch)
+            scores = map(_LEAD_AND_SCORE, batch)
             cursor.execute(
                 "WITH result_scores (lead_id, score) AS "  # noqa: S608
                 f"(VALUES {', '.join(['(?, ?)'] * len(batch))}) "
