@@ -15,8 +15,11 @@ tests.settings, in a child process per database so that DATABASE_URL is set befo
                   processes and of the rest of the machine (the database server; on a shared
                   machine, other work too), and on PostgreSQL the share of HOT updates among
                   the results' updates; also the pure scoring rate (score_leads, one process,
-                  no database). --profile adds a cProfile of one more run, top 15 by tottime
-                  (and, on PostgreSQL, EXPLAIN ANALYZE of one of its result upserts).
+                  no database). --profile adds a cProfile of one more run, top 15 by tottime,
+                  timed in CPU seconds of this process (wall time counts the waits for its
+                  scoring processes; CPU time counts its other threads, which send chunks to
+                  them and write results, within whatever call the profiled thread is in);
+                  on PostgreSQL also EXPLAIN ANALYZE of one of its result upserts.
   --export        GET /results/export/ through Django's test Client on --rows and on
                   --export-small results -> rows/s, and peak RSS growth / tracemalloc peak
                   during the export (each size measured in a fresh process).
@@ -370,7 +373,7 @@ def bench_heuristic(args: argparse.Namespace) -> None:
     del rows, leads
 
     if args.profile:
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         with sql_log(keep=True) as log:
             profiler.enable()
             leads_score(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
