@@ -78,6 +78,19 @@ def test_upsert_stores_any_reasoning_text_exactly(run, workspace, reasoning):
     assert ScoreResult.objects.get().reasoning == reasoning
 
 
+def test_a_chunk_mixing_plain_and_escaped_reasoning_stores_each_exactly(run, workspace):
+    # PostgreSQL checks a chunk's COPY text for characters to escape as a whole, then escapes
+    # row by row: every row keeps its own text either way.
+    hostile = ["plain", "tab\there", "new\nline", "back\\slash \\N", "carriage\rreturn", "ok"]
+    leads = LeadFactory.create_batch(len(hostile), upload__workspace=workspace)
+
+    upsert([row(run, lead, reasoning=text) for lead, text in zip(leads, hostile, strict=True)])
+
+    assert list(ScoreResult.objects.order_by("lead_id").values_list("reasoning", flat=True)) == (
+        hostile
+    )
+
+
 def test_upsert_replaces_the_result_of_the_same_lead_and_offer(run, workspace):
     first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
     upsert([row(run, first, score=60), row(run, second, score=80)])
