@@ -62,5 +62,5 @@ def test_text_no_database_can_hold_is_refused_before_it_is_stored():
     assert ScoreResult.objects.get().reasoning != result.reasoning
     if connection.vendor == "postgresql":
         result.reasoning = "a\x00b"
-        with pytest.raises(ValueError), transaction.atomic():
+        with pytest.raises(ValueError, match="NUL"), transaction.atomic():
             result.save()
