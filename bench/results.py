@@ -5,7 +5,8 @@ Seeds one workspace with ROWS leads and as many results (SQL, not the scoring pa
 reads the whole unpaged list (with --export-only: the CSV export) REPEAT times. Prints rows/s
 (median, and per second of the worker's CPU: the figure that holds on a machine shared with
 other work), the worker's resident memory before the first request and its peak while
-streaming, sampled through each response.
+streaming, sampled through each response: all of it, and the anonymous part alone (the
+rest is the database file as SQLite maps it, page cache the kernel may take back).
 Asserts nothing.
 """
 
@@ -100,9 +101,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Return `pid`'s resident memory in MB: all of it, or `field` of /proc/PID/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -113,13 +115,14 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.peak = 0.0
+        self.peak = self.anon_peak = 0.0
         self.samples = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             self.peak = max(self.peak, rss_mb(self.pid))
+            self.anon_peak = max(self.anon_peak, rss_mb(self.pid, "RssAnon"))
             self.samples += 1
             time.sleep(0.02)
 
@@ -231,8 +234,8 @@ def main() -> None:
                 "GET", "/results/?page_size=1", headers={"Authorization": f"Api-Key {key}"}
             )
             conn.getresponse().read()
-            before = rss_mb(worker)
-            timings, peaks, cpus = [], [], []
+            before, anon_before = rss_mb(worker), rss_mb(worker, "RssAnon")
+            timings, peaks, anon_peaks, cpus = [], [], [], []
             for i in range(args.repeat):
                 sampler = RssSampler(worker)
                 sampler.start()
@@ -242,12 +245,14 @@ def main() -> None:
                 )
                 cpus.append(cpu_seconds(worker) - cpu)
                 peaks.append(sampler.stop())
+                anon_peaks.append(sampler.anon_peak)
                 timings.append(elapsed)
                 print(
                     f"run {i + 1}: {elapsed:.2f}s  {items / elapsed:,.0f} rows/s  "
                     f"worker CPU {cpus[-1]:.2f}s ({items / cpus[-1]:,.0f} rows/CPU-s)  "
                     f"{size / 1e6:.0f} MB  items={items:,} X-Total-Count={total:,}  "
-                    f"worker RSS peak {peaks[-1]:.0f} MB ({sampler.samples} samples)"
+                    f"worker RSS peak {peaks[-1]:.0f} MB, anonymous {anon_peaks[-1]:.0f} MB "
+                    f"({sampler.samples} samples)"
                 )
             if args.export and not args.export_only:
                 cpu = cpu_seconds(worker)
@@ -268,7 +273,8 @@ def main() -> None:
     print(
         f"{backend} {what}: {args.rows:,} results, median {median:.2f}s = "
         f"{args.rows / median:,.0f} rows/s (worker CPU {args.rows / cpu:,.0f} rows/CPU-s); "
-        f"worker RSS {before:.0f} MB before, peak {max(peaks):.0f} MB while streaming"
+        f"worker RSS {before:.0f} MB before, peak {max(peaks):.0f} MB while streaming "
+        f"(anonymous: {anon_before:.0f} MB, peak {max(anon_peaks):.0f} MB)"
     )
 
 

@@ -254,9 +254,11 @@ def _items_of_rows(rows: list[bytes]) -> bytes:
 
 
 class _JsonItem(Func):
-    """The item's JSON text, written by SQLite's json_object()."""
+    """The item's JSON text, written by SQLite's json_object(), as UTF-8 bytes: the sqlite3
+    module hands a BLOB over as it is, where it would decode text only to have it encoded
+    again."""
 
-    output_field = models.TextField()
+    output_field = models.BinaryField()
 
     def __init__(self) -> None:
         expressions = []
@@ -283,7 +285,7 @@ class _JsonItem(Func):
                 entries.append(f"'{key}', nullif({at[column]}, '')")  # blank while unknown
             else:
                 entries.append(f"'{key}', {at[column]}")
-        return f"json_object({', '.join(entries)})", params
+        return f"CAST(json_object({', '.join(entries)}) AS BLOB)", params
 
 
 def _sqlite_batches(results: QuerySet[ScoreResult], *, rows: int = 2000) -> Iterator[bytes]:
@@ -293,4 +295,4 @@ def _sqlite_batches(results: QuerySet[ScoreResult], *, rows: int = 2000) -> Iter
     with connections[results.db].cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(rows):
-            yield ",".join([row[0] for row in batch]).encode()
+            yield b",".join([row[0] for row in batch])

@@ -22,7 +22,9 @@ def _batches(items: list[dict], size: int) -> list[bytes]:
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 7])
 def test_batches_join_into_the_array_the_json_renderer_writes(count):
-    items = [{"n": i, "text": f'é"{i}"\n\u2028\u2029'} for i in range(count)]
+    # Batches with neither separator, with one or both, and with their first byte alone (—).
+    texts = ["plain", "dash \u2014", 'é"\n\u2028', "\u2029 and \u2028"]
+    items = [{"n": i, "text": texts[i % len(texts)]} for i in range(count)]
 
     chunks = list(json_array_chunks(_batches(items, 2)))
 
