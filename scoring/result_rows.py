@@ -9,6 +9,7 @@ stream at a few hundred thousand a second.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -111,7 +112,7 @@ def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> I
     """
     sql, params = results.values_list(*_COLUMNS).query.sql_with_params()
     item = _item
-    with transaction.atomic(using=results.db), connections[results.db].chunked_cursor() as cursor:
+    with _snapshot(results.db), connections[results.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
@@ -135,8 +136,21 @@ def result_json_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     """
     vendor = connections[results.db].vendor
     batches = _postgresql_batches if vendor == "postgresql" else _sqlite_batches
-    with transaction.atomic(using=results.db):
+    with _snapshot(results.db):
         yield from batches(results)
+
+
+def _snapshot(using: str) -> AbstractContextManager[Any]:
+    """Return what makes one query over `using` a consistent snapshot read as a stream.
+
+    On PostgreSQL, a transaction: a server-side cursor needs one. On SQLite, nothing: one
+    SELECT reads one snapshot already (WAL), and a transaction would begin IMMEDIATE (the
+    connection's transaction mode), holding the write lock for as long as a client takes to
+    read the stream, so that scoring runs and uploads would wait, then fail as locked.
+    """
+    if connections[using].vendor == "postgresql":
+        return transaction.atomic(using=using)
+    return nullcontext()
 
 
 NUMBER, TEXT, TIMESTAMP = "number", "text", "timestamp"

@@ -4,6 +4,9 @@ path pages use), on whichever database the suite runs on."""
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
+
 import pytest
 from django.db import DataError, connection, transaction
 from rest_framework.renderers import JSONRenderer
@@ -64,3 +67,22 @@ def test_text_no_database_can_hold_is_refused_before_it_is_stored():
         result.reasoning = "a\x00b"
         with pytest.raises(ValueError, match="NUL"), transaction.atomic():
             result.save()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's single writer lock")
+def test_a_list_being_streamed_on_sqlite_leaves_the_database_free_for_writers():
+    # A slow client reads the list for as long as it likes: the stream holds a read
+    # snapshot, never the write lock that scoring runs and uploads need.
+    make_results(hostile_texts(5000, seed=5))
+    stream = result_json_batches(ScoreResult.objects.order_by("-score", "id"))
+    first = next(stream)
+    writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0.1)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # raises "database is locked" while a writer holds it
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+
+    whole = json_array_chunks(itertools.chain([first], stream))
+    assert b"".join(whole) == reference(ScoreResult.objects.order_by("-score", "id"))
