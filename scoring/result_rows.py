@@ -106,9 +106,9 @@ def result_items(results: QuerySet[ScoreResult], *, chunk_size: int = 2000) -> I
     Rows are fetched `chunk_size` at a time through a chunked cursor (server-side on
     PostgreSQL), so memory stays flat whatever the number of results. The query is the
     queryset's own, run without the ORM's per-value converters: only the timestamp needs one,
-    and the database driver returns it as a UTC datetime (naive on SQLite). It runs in a
-    transaction: outside one, PostgreSQL would compute the whole result before the first row
-    (a cursor WITH HOLD).
+    and the database driver returns it as a UTC datetime (naive on SQLite). On PostgreSQL it
+    runs in a transaction: outside one, PostgreSQL would compute the whole result before the
+    first row (a cursor WITH HOLD).
     """
     sql, params = results.values_list(*_COLUMNS).query.sql_with_params()
     item = _item
@@ -131,8 +131,8 @@ def result_json_batches(results: QuerySet[ScoreResult]) -> Iterator[bytes]:
     """Yield the items of `results`, in order, as UTF-8 JSON texts joined by commas: each
     batch is a run of whole items (no brackets, no leading or trailing comma).
 
-    Memory stays flat whatever the number of results; the rows are read in one query, in a
-    transaction, so the list is one consistent snapshot.
+    Memory stays flat whatever the number of results; the rows are read in one query (in a
+    transaction on PostgreSQL), so the list is one consistent snapshot.
     """
     vendor = connections[results.db].vendor
     batches = _postgresql_batches if vendor == "postgresql" else _sqlite_batches
