@@ -375,7 +375,9 @@ def _fold_run(error: UnicodeError) -> tuple[str, int]:
     except that NFKD reorders combining marks, which are never ASCII (checked by a test).
     Called once per run by `str.encode`, so an ASCII text never leaves C, and a bio with an
     accented name costs a lookup rather than folding every character (2.5 times faster on
-    the benchmark's bios than folding each non-ASCII bio whole).
+    the benchmark's bios than folding each non-ASCII bio whole; measured on 40-word bios with
+    curly quotes, dashes and emoji, 2 times faster with 2 runs a bio, 1.3 with 6, and 1.6
+    times slower with 16, where the call per run costs more than folding the bio whole).
     """
     if not isinstance(error, UnicodeEncodeError):
         raise error
