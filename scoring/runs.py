@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from leads.models import Lead, Upload
-from leads.selectors import lead_values, upload_get
+from leads.models import Upload
+from leads.selectors import lead_list, lead_values, upload_get
 from offers.models import Offer
 from offers.selectors import offer_get, offer_latest
 from scoring import rules
@@ -395,14 +395,12 @@ def run_estimate(
 def _select_lead_ids(
     *, workspace: Workspace, upload: Upload | None, lead_ids: Sequence[int] | None
 ) -> list[int]:
-    leads = Lead.objects.filter(workspace=workspace)
-    if upload is not None:
-        leads = leads.filter(upload=upload)
-    elif lead_ids:
+    leads = lead_list(workspace=workspace, upload=upload)
+    if upload is None and lead_ids:
         leads = leads.filter(pk__in=lead_ids)
     # The ORM writes the query; its rows are read plainly: a values_list iterator costs about
     # 1.5 us a row in Python, a tenth of a run's time per lead in the request.
-    sql, params = leads.order_by("pk").values_list("pk").query.sql_with_params()
+    sql, params = leads.values_list("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [pk for (pk,) in cursor.fetchall()]
