@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
+from operator import not_
 from typing import Any, NamedTuple
 
 from scoring import rules
@@ -118,6 +120,9 @@ def score_leads(
     outcomes: dict[tuple[int, int], tuple[_RulePart, Classification, int, Intent, str]] = {}
     scores: list[LeadScore] = []
     append = scores.append
+    # The named tuple built as a plain tuple of its class: LeadScore(...) runs a Python-level
+    # __new__ for every lead (measured: 1.5k of 170k instructions a lead).
+    new = tuple.__new__
     for lead, ai in zip(leads, answers, strict=True):
         if ai is None:
             continue
@@ -137,7 +142,9 @@ def score_leads(
             outcome = outcomes[id(part), id(ai)] = (part, ai, *_outcome(part, ai, thresholds))
         hashed = digest.copy()
         hashed.update("\x1f".join(lead).encode())
-        append(LeadScore(part[0], ai, outcome[2], outcome[3], outcome[4], hashed.hexdigest()))
+        append(
+            new(LeadScore, (part[0], ai, outcome[2], outcome[3], outcome[4], hashed.hexdigest()))
+        )
     return scores
 
 
@@ -153,7 +160,8 @@ def _outcome(
 
 
 def _blank_fields(lead: LeadFacts) -> tuple[str, ...]:
-    return tuple(field for field, value in zip(LEAD_FIELDS, lead, strict=True) if not value.strip())
+    # C iterators only: a quarter of real leads leave a field blank.
+    return tuple(compress(LEAD_FIELDS, map(not_, map(str.strip, lead))))
 
 
 # A lead's rule score and its reasoning.

@@ -43,7 +43,10 @@ def score_parts(
 
     Raises what the classifier raises (ClassifierError when it fails permanently).
     """
-    leads = [LeadFacts(*row) for row in values]
+    # Built as plain tuples of the class, as namedtuple's _make does, without a Python-level
+    # call per lead: each row holds exactly LeadFacts' fields (scoring.chunks.chunk_leads).
+    new = tuple.__new__
+    leads = [new(LeadFacts, row) for row in values]
     return result_parts(score_leads(offer, leads, classifier, thresholds))
 
 
