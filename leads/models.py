@@ -87,12 +87,14 @@ class Lead(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["workspace", "dedupe_key"], name="lead_unique_person"),
+            # The index that lists a workspace's leads in id order, unique (as the id is) so
+            # that a result's composite foreign key can reference it (see ScoreResult.lead).
+            models.UniqueConstraint(fields=["workspace", "id"], name="lead_ws_id"),
             models.CheckConstraint(
                 condition=models.Q(outcome__in=["", "won", "lost"]), name="lead_outcome_valid"
             ),
         ]
         indexes = [
-            models.Index(fields=["workspace", "id"], name="lead_ws_id"),
             models.Index(fields=["upload", "id"], name="lead_upload_id"),
         ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from scoring import storage
@@ -179,3 +179,54 @@ def test_upsert_without_update_from_sets_every_column(run, workspace, monkeypatc
         (first.id, 90, "Rescored."),
         (second.id, 80, "Because."),
     ]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the composite foreign key is PostgreSQL's"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_result_of_a_lead_of_another_workspace_is_refused_by_the_database(
+    workspace, other_workspace
+):
+    run = ScoringRun.objects.create(
+        workspace=workspace,
+        offer=OfferFactory(workspace=workspace),
+        provider="heuristic",
+        rules_version="test",
+        total=1,
+    )
+    elsewhere = LeadFactory(upload__workspace=other_workspace)
+
+    with pytest.raises(IntegrityError, match="result_lead_workspace_fk"), transaction.atomic():
+        upsert([row(run, elsewhere)])
+
+    assert not ScoreResult.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_lead_cannot_go_while_its_results_remain(workspace):
+    # As Django's own foreign keys: checked when the transaction commits, so a workspace's
+    # erasure may delete leads before results (see workspaces.erasure).
+    run = ScoringRun.objects.create(
+        workspace=workspace,
+        offer=OfferFactory(workspace=workspace),
+        provider="heuristic",
+        rules_version="test",
+        total=1,
+    )
+    lead = LeadFactory(upload__workspace=workspace)
+    with transaction.atomic():
+        upsert([row(run, lead)])
+
+    with (
+        pytest.raises(IntegrityError, match="result_lead_workspace_fk"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM leads_lead WHERE id = %s", [lead.id])
+
+    assert ScoreResult.objects.filter(lead_id=lead.id).exists()
