@@ -192,9 +192,9 @@ def run_start(
     left behind) and ScoringFailed.
     """
     classifier = get_classifier()
-    estimate = run_estimate(
-        workspace=workspace, offer=offer, upload=upload, lead_ids=lead_ids, classifier=classifier
-    )
+    # The leads are selected once, for the estimate and the run (100k ids: ~50 ms a query).
+    ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
+    estimate = _estimate(workspace=workspace, offer=offer, ids=ids, classifier=classifier)
     if not estimate["leads"]:
         raise NothingToScore()
     if estimate["llm_calls"] > settings.MAX_LLM_CALLS_PER_RUN:
@@ -211,6 +211,7 @@ def run_start(
         background=background,
         rescore=rescore,
         callback=callback,
+        selected=ids,
     )
     if not created:
         if callback is not None and not _notifies(run, callback):
@@ -245,14 +246,20 @@ def run_create(
     background: bool = False,
     rescore: bool = False,
     callback: Callback | None = None,
+    selected: list[int] | None = None,
 ) -> tuple[ScoringRun, bool]:
     """Record a queued run over the selected leads, split into chunks; return (run, created).
 
-    While a run over the same offer and leads is queued or running, that run is returned
-    instead (created False), even to concurrent requests, unless `rescore` asks for a new one.
-    Raises NothingToScore when the selection holds no leads.
+    `selected`, when given, are the ids of those leads, selected already. While a run over the
+    same offer and leads is queued or running, that run is returned instead (created False),
+    even to concurrent requests, unless `rescore` asks for a new one. Raises NothingToScore
+    when the selection holds no leads.
     """
-    ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
+    ids = (
+        selected
+        if selected is not None
+        else _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
+    )
     if not ids:
         raise NothingToScore()
     scope: dict = {}
@@ -359,6 +366,12 @@ def run_estimate(
     """Return what a run would cost, without spending anything: leads, cached answers, LLM
     calls and an estimate of tokens (0 calls for providers that call no model)."""
     ids = _select_lead_ids(workspace=workspace, upload=upload, lead_ids=lead_ids)
+    return _estimate(workspace=workspace, offer=offer, ids=ids, classifier=classifier)
+
+
+def _estimate(
+    *, workspace: Workspace, offer: Offer, ids: list[int], classifier: Classifier
+) -> dict:
     facts = offer_facts(offer)
     cached = calls = tokens = 0
     estimate_tokens = getattr(classifier, "estimate_tokens", None)
