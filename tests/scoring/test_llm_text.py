@@ -95,6 +95,16 @@ def test_a_cached_answer_is_read_back_as_cleaned(workspace, offer, lead, httpser
     assert stored_reasoning() == ("VP Sales in SaaS\ufffd, the buyer.",) * 2
 
 
+def test_a_model_name_with_controls_is_stored_cleaned(workspace, offer, lead, httpserver):
+    serve(httpserver, answering("VP Sales in SaaS, the buyer.", model="\x1bgpt\x00-\ud800mini\n"))
+
+    run = leads_score(workspace=workspace, offer=offer)
+
+    assert (run.status, run.scored) == ("completed", 1)
+    assert ScoreResult.objects.get().ai_model == "gpt-\ufffdmini"
+    assert LLMAnswer.objects.get().model == "gpt-\ufffdmini"
+
+
 def test_scoring_answers_200_and_serves_the_cleaned_reasoning(api, offer, lead, httpserver):
     serve(httpserver, answering("VP Sales\x00 in SaaS\ud800, the\x1b buyer."))
     api.raise_request_exception = False  # a 500 is an answer to check, not a crash
