@@ -1,16 +1,20 @@
 """Text an LLM provider sends back is cleaned once, when its answer is parsed: whatever the
 model writes, a run completes, and what it stores, caches and serves is text every database
-holds and every reader sees as it reads."""
+holds and every reader sees as it reads. The heuristic's reasoning needs no cleaning: it
+quotes the offer only in plain words."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 
 import pytest
 
+from scoring.classifiers.heuristic import HeuristicClassifier
 from scoring.classifiers.prompt import parse_answers
+from scoring.facts import LeadFacts, OfferFacts
 from scoring.models import LLMAnswer, ScoreResult
 from scoring.runs import leads_score
 from tests.factories import LeadFactory
@@ -157,3 +161,22 @@ def test_a_reasoning_of_controls_only_is_no_reasoning():
     answers, problems = parse_answers(model_answer("\x00\x1b\u202e \x7f\u200b"), 1)
 
     assert (answers, problems) == ({}, {0: "no reasoning"})
+
+
+def test_the_heuristic_quotes_an_offer_only_in_plain_words():
+    # Offer inputs refuse controls; were one to slip through, the reasoning still quotes only
+    # the [a-z0-9] words the heuristic matched.
+    hostile = "\x00nul \x1b[31mansi \ud800lone \u202eover\u202c \u200bzws\ufeff caf\u00e9"
+    offer = OfferFacts(name="x", value_props=(hostile,), ideal_use_cases=(f"{hostile} SaaS",))
+    bio = f"{hostile} nul ansi lone over zws cafe"
+    lead = LeadFacts(
+        name="a", role="VP Sales", company="c", industry="SaaS", location="", linkedin_bio=bio
+    )
+
+    (answer,) = HeuristicClassifier().classify(offer, [lead])
+
+    shared = re.search(r"the offer's terms? (.+?)\.", answer.reasoning)
+    assert shared is not None, answer.reasoning
+    assert re.fullmatch(r"'[a-z0-9]+'(, '[a-z0-9]+')*", shared[1]), shared[1]
+    assert answer.reasoning.isascii()
+    assert answer.reasoning.isprintable()
