@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from scoring.classifiers.base import ClassifierError
+from scoring.classifiers.prompt import visible_text
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
@@ -66,7 +67,11 @@ def status_failure(exc: openai.APIStatusError, *, model: str) -> Exception:
 def read_completion(
     completion: ChatCompletion,
 ) -> tuple[str | None, str | None, str | None, str | None]:
-    """Return (content, refusal, finish_reason, model) of a completion, None where absent."""
+    """Return (content, refusal, finish_reason, model) of a completion, None where absent.
+
+    The model's name is stored with every answer: it comes back cleaned (`visible_text`), on
+    one line.
+    """
     try:
         choice = completion.choices[0]
         message = choice.message
@@ -74,7 +79,8 @@ def read_completion(
     except (AttributeError, IndexError, TypeError):
         content, refusal, finish = None, None, None
     model = getattr(completion, "model", None)
-    return content, refusal, finish, model if isinstance(model, str) and model.strip() else None
+    model = " ".join(visible_text(model).split()) if isinstance(model, str) else None
+    return content, refusal, finish, model or None
 
 
 def retry_after(headers: Any) -> float | None:

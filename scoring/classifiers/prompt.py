@@ -139,6 +139,13 @@ PROMPT_VERSION = f"prompt-{prompt_digest()}"
 # Characters that render as nothing or reorder text: escaped in the data block so a bio cannot
 # hide instructions from a human reviewer, nor smuggle the block's delimiters.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Zl", "Zp"})
+# What a model's text may not bring along, dropped when its answer is parsed: controls (NUL,
+# which PostgreSQL's text cannot hold, escape sequences, C1) and invisible formatting (bidi
+# overrides, zero-width spaces, BOM, tag characters), which make text show other than it reads.
+# The zero-width (non-)joiners stay, as in offer names (offers/serializers.py): emoji and
+# several scripts need them.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf"})
+_JOINERS = frozenset("\u200c\u200d")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NOT_WORD = re.compile(r"[^\w]+")
 _INTENTS = frozenset(intent.value for intent in Intent)
@@ -243,7 +250,8 @@ def parse_answers(
     Return (intent, reasoning) by lead id for the valid answers, and a short reason by lead id
     for the rest. An id outside 0..count-1, or an item without an integer id, rejects the whole
     answer: the model has lost track of which lead is which, so none of its ids can be trusted.
-    Text after a complete JSON object (a model that did not stop) is ignored.
+    Text after a complete JSON object (a model that did not stop) is ignored. A reasoning is
+    cleaned (`visible_text`) before it is checked and trimmed.
     """
     everyone = range(count)
     text = (content or "").strip()
@@ -263,6 +271,8 @@ def parse_answers(
     problems: dict[int, str] = {}
     for lead_id, item in zip(ids, items, strict=True):
         intent, reasoning = item.get("intent"), item.get("reasoning")
+        if isinstance(reasoning, str):
+            reasoning = visible_text(reasoning)
         if ids.count(lead_id) > 1:
             problems[lead_id] = "several answers for one lead"
         elif not isinstance(intent, str) or intent not in _INTENTS:
@@ -303,6 +313,26 @@ def _copied_share(words: list[str]) -> float:
         if tuple(words[i : i + COPIED_RUN_WORDS]) in _PROMPT_RUNS:
             copied[i : i + COPIED_RUN_WORDS] = [True] * COPIED_RUN_WORDS
     return sum(copied) / len(words)
+
+
+def visible_text(text: str) -> str:
+    """Return a model's `text` as every database can hold it and every reader sees it.
+
+    Lone surrogates (JSON may escape one, "\\ud800"; no database encodes it) become U+FFFD.
+    Controls other than whitespace, and invisible formatting characters other than the
+    zero-width (non-)joiners, are dropped. Everything else, whitespace included, is kept.
+    """
+    if text.isprintable():
+        return text
+    # Through UTF-16, surrogates that pair up become their character and the others U+FFFD.
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return "".join(
+        char
+        for char in text
+        if char.isspace()
+        or char in _JOINERS
+        or unicodedata.category(char) not in _DROPPED_CATEGORIES
+    )
 
 
 def trim_reasoning(text: str) -> str:

@@ -72,6 +72,20 @@ def echo_answers(request: Request) -> Response:
     return json_response(completion(json.dumps({"results": results})))
 
 
+def answering(reasoning: str, *, model: str = MODEL) -> Callable[[Request], Response]:
+    """Return a handler answering every lead High with `reasoning`, as the model named `model`:
+    the model's hostile text, escaped in JSON as a provider would send it."""
+
+    def handler(request: Request) -> Response:
+        results = [
+            {"id": lead["id"], "intent": "High", "reasoning": reasoning}
+            for lead in leads_asked(request)
+        ]
+        return json_response(completion(json.dumps({"results": results}), model=model))
+
+    return handler
+
+
 def failing(status: int) -> Callable[[Request], Response]:
     """Return a handler answering every request with `status`."""
 
