@@ -1,13 +1,8 @@
-"""HTTP API of scoring: runs, results and the CSV export. Thin views over services/selectors."""
+"""HTTP API of scoring runs: POST /score/, the runs and their cancelling. Thin views over
+scoring.runs and scoring.selectors."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import StreamingHttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -18,23 +13,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads.selectors import upload_get
-from leadscoring.api.asgi_handler import streamed
 from leadscoring.api.auth import request_workspace
 from leadscoring.api.errors import Conflict, ErrorResponseSerializer, ServiceUnavailable
-from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, wants_page
-from leadscoring.api.streaming import json_array_response
-from offers.selectors import offer_get
+from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination
 from scoring.chunks import ScoringFailed
 from scoring.dispatch import BrokerUnavailable
-from scoring.export_stream import result_csv
-from scoring.exports import EXPORT_COLUMNS
-from scoring.result_rows import result_items, result_json_batches
 from scoring.runs import (
     NoOffer,
     NothingToScore,
@@ -45,21 +32,8 @@ from scoring.runs import (
     run_cancel,
     score_request,
 )
-from scoring.selectors import (
-    ResultFilters,
-    result_count,
-    result_item,
-    result_list,
-    run_get,
-    run_list,
-)
-from scoring.serializers import (
-    EstimateSerializer,
-    ResultFilterSerializer,
-    ResultSerializer,
-    RunSerializer,
-    ScoreRequestSerializer,
-)
+from scoring.selectors import run_get, run_list
+from scoring.serializers import EstimateSerializer, RunSerializer, ScoreRequestSerializer
 
 NO_OFFER = "This workspace has no offer to score against: create one with POST /offer/ first."
 RUN_EXAMPLE = {
@@ -84,38 +58,6 @@ RUN_EXAMPLE = {
     "duration_seconds": 0.41,
     "results_url": "/results/?run_id=3",
 }
-RESULT_EXAMPLE = {
-    "id": 11,
-    "lead_id": 2,
-    "offer_id": 1,
-    "run_id": 3,
-    "upload_id": 1,
-    "name": "Liam O'Brien",
-    "role": "VP Sales",
-    "company": "Brightline Software",
-    "industry": "Computer Software",
-    "location": "Dublin, Ireland",
-    "intent": "High",
-    "score": 90,
-    "rule_score": 40,
-    "breakdown": {"role": 20, "industry": 10, "completeness": 10},
-    "ai_intent": "High",
-    "ai_points": 50,
-    "ai_provider": "heuristic",
-    "ai_model": "heuristic-v1",
-    "ai_status": "ok",
-    "reasoning": (
-        "Role 'VP Sales' is a decision maker (+20); industry 'Computer Software' is adjacent to "
-        "the ICP 'B2B SaaS mid-market' (+10); all fields present (+10). AI (heuristic): High. "
-        "Decision maker in an adjacent industry; bio mentions recently raised funding."
-    ),
-    "rules_version": "2026.11.2",
-    "prompt_version": "heuristic-2+rules-2026.11.2",
-    "inputs_hash": "4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d",
-    "scored_at": "2026-11-27T10:00:01Z",
-}
-
-
 ESTIMATE_EXAMPLE = {
     "dry_run": True,
     "offer_id": 1,
@@ -332,142 +274,3 @@ class RunDetailView(APIView):
     def get(self, request: Request, run_id: int) -> Response:
         run = run_get(workspace=request_workspace(request), run_id=run_id)
         return Response(RunSerializer(run).data)
-
-
-def _result_filters(request: Request) -> ResultFilters:
-    workspace = request_workspace(request)
-    serializer = ResultFilterSerializer(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    filters = serializer.filters()
-    # Naming another workspace's (or an unknown) object in a filter answers 404, as its URL would.
-    if filters.offer_id is not None:
-        offer_get(workspace=workspace, offer_id=filters.offer_id)
-    if filters.run_id is not None:
-        run_get(workspace=workspace, run_id=filters.run_id)
-    if filters.upload_id is not None:
-        upload_get(workspace=workspace, upload_id=filters.upload_id)
-    return filters
-
-
-class ResultListView(APIView):
-    @extend_schema(
-        operation_id="results_list",
-        summary="List current results, best score first",
-        description=(
-            "Without `page` or `page_size`, the whole filtered list as one JSON array, streamed "
-            "(`X-Total-Count` gives its length). With either, one page of it, with `Link` and "
-            "`X-Total-Count` headers."
-        ),
-        parameters=[ResultFilterSerializer, *PAGINATION_PARAMETERS],
-        responses={200: ResultSerializer(many=True)},
-        examples=[OpenApiExample("Results", value=RESULT_EXAMPLE, response_only=True)],
-    )
-    def get(self, request: Request) -> Response | StreamingHttpResponse:
-        workspace = request_workspace(request)
-        filters = _result_filters(request)
-        results = result_list(workspace=workspace, filters=filters)
-
-        def count() -> int:
-            return result_count(workspace=workspace, filters=filters)
-
-        if not wants_page(request):
-            # Clients of the brief read the array and never look for a next page.
-            response = json_array_response(request._request, result_json_batches(results))
-            response["X-Total-Count"] = str(count())
-            return response
-        paginator = HeaderPagination()
-        ids = paginator.page_ids(results, request, count=count)
-        page = list(result_items(results.filter(pk__in=ids))) if ids else []
-        return paginator.get_paginated_response(page)
-
-
-class ResultDetailView(APIView):
-    @extend_schema(
-        operation_id="results_retrieve",
-        summary="Show a result",
-        responses={200: ResultSerializer},
-        examples=[OpenApiExample("Result", value=RESULT_EXAMPLE, response_only=True)],
-    )
-    def get(self, request: Request, result_id: int) -> Response:
-        return Response(result_item(workspace=request_workspace(request), result_id=result_id))
-
-
-class CsvRenderer(BaseRenderer):
-    """Lets clients send `Accept: text/csv`. The export streams its own CSV; errors are
-    rendered as JSON by ResultExportView, never by this renderer."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: object, accepted_media_type: str | None = None, renderer_context: object = None
-    ) -> bytes:
-        raise NotImplementedError("the export streams its CSV itself")
-
-
-class ResultExportView(APIView):
-    renderer_classes = [JSONRenderer, CsvRenderer]
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        # Only GET streams CSV; anything else (OPTIONS, 405s) answers JSON, even when CSV
-        # was asked for.
-        if request.method != "GET" and isinstance(response, Response):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Errors are the one JSON error shape, labelled as JSON even when CSV was asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
-
-    @extend_schema(
-        operation_id="results_export",
-        summary="Export results as CSV",
-        description=(
-            "The same filters as GET /results/, streamed as CSV: `name,role,company,intent,"
-            "score,reasoning` and then the other columns, every text cell quoted. Text a "
-            "spreadsheet would run as a formula gets a `'` in front: text starting with "
-            "= + - @ or their full-width forms, also behind quotes or zero-width, BOM or bidi "
-            'characters (`"=1` becomes `\'"=1`: a spreadsheet may drop the quotes), or '
-            "with tab, CR or LF. The same after any `,` `;` tab or line break inside a cell, "
-            "the `'` right after it (a spreadsheet splitting on `;` starts a cell there: "
-            '`x;"=1` becomes `x;\'"=1`).'
-        ),
-        parameters=[ResultFilterSerializer],
-        responses={(200, "text/csv"): OpenApiTypes.STR},
-        examples=[
-            OpenApiExample(
-                "CSV",
-                value=(
-                    ",".join(EXPORT_COLUMNS)
-                    + "\r\n"
-                    + "Liam O'Brien,VP Sales,Brightline Software,High,90,"
-                    + "\"Role 'VP Sales' is a decision maker (+20); ...\","
-                    + 'Computer Software,"Dublin, Ireland",40,20,10,10,High,50,heuristic,'
-                    + "heuristic-v1,ok,2,1,3,2026-11-27T10:00:01Z,2026.11.2,"
-                    + "heuristic-2+rules-2026.11.2,4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d\r\n"
-                ),
-                response_only=True,
-                media_type="text/csv",
-            )
-        ],
-    )
-    def get(self, request: Request) -> StreamingHttpResponse:
-        workspace = request_workspace(request)
-        filters = _result_filters(request)
-        label = "all-offers"
-        if filters.offer_id is not None:
-            label = (
-                slugify(offer_get(workspace=workspace, offer_id=filters.offer_id).name)[:60]
-                or "offer"
-            )
-        filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
-        response = StreamingHttpResponse(
-            streamed(request._request, result_csv(workspace=workspace, filters=filters)),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
