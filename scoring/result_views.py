@@ -32,6 +32,7 @@ from scoring.selectors import (
     run_get,
 )
 from scoring.serializers import ResultFilterSerializer, ResultSerializer
+from workspaces.models import Workspace
 
 RESULT_EXAMPLE = {
     "id": 11,
@@ -189,16 +190,19 @@ class ResultExportView(APIView):
     def get(self, request: Request) -> StreamingHttpResponse:
         workspace = request_workspace(request)
         filters = _result_filters(request)
-        label = "all-offers"
-        if filters.offer_id is not None:
-            label = (
-                slugify(offer_get(workspace=workspace, offer_id=filters.offer_id).name)[:60]
-                or "offer"
-            )
-        filename = f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"
+        filename = _export_filename(workspace=workspace, filters=filters)
         response = StreamingHttpResponse(
             streamed(request._request, result_csv(workspace=workspace, filters=filters)),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _export_filename(*, workspace: Workspace, filters: ResultFilters) -> str:
+    """Return the export's file name: the offer's name as a slug (or "all-offers"), and today."""
+    label = "all-offers"
+    if filters.offer_id is not None:
+        offer = offer_get(workspace=workspace, offer_id=filters.offer_id)
+        label = slugify(offer.name)[:60] or "offer"
+    return f"leadscoring-{label}-{timezone.now():%Y-%m-%d}.csv"

@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,6 +79,57 @@ class RunSchemaSerializer(RunSerializer):
     callback_url = serializers.CharField(
         read_only=True, help_text="Where the run is POSTed when it ends; empty for none."
     )
+
+
+# What score_request raises when it refuses a request or cannot run it.
+_SCORE_REFUSALS = (
+    NoOffer,
+    UnknownLeads,
+    NothingToScore,
+    RunInProgress,
+    TooManyLlmCalls,
+    BrokerUnavailable,
+    ScoringFailed,
+)
+
+
+def _score_refusal(exc: Exception) -> APIException:
+    """Return the API error that answers `exc`, one of _SCORE_REFUSALS."""
+    if isinstance(exc, NoOffer):
+        return ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]})
+    if isinstance(exc, UnknownLeads):
+        shown = ", ".join(map(str, exc.lead_ids[:20]))
+        return ValidationError(
+            {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
+        )
+    if isinstance(exc, NothingToScore):
+        return ValidationError(
+            ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
+        )
+    if isinstance(exc, RunInProgress):
+        return Conflict(
+            f"Run {exc.run.pk} over the same offer and leads is already {exc.run.status} "
+            f"and will not notify this callback_url: follow it at /score/runs/{exc.run.pk}/, "
+            'or send "rescore": true to start a run of your own that will.',
+            "run_in_progress",
+        )
+    if isinstance(exc, TooManyLlmCalls):
+        return ValidationError(
+            ErrorDetail(
+                f"This run would make {exc.calls} LLM requests, more than the {exc.cap} "
+                "allowed per run (LEADSCORING_MAX_LLM_CALLS_PER_RUN): score fewer leads at "
+                "a time.",
+                "too_many_llm_calls",
+            )
+        )
+    if isinstance(exc, BrokerUnavailable):
+        return ServiceUnavailable(
+            "The task queue (Redis) is unreachable, so the run cannot be queued; nothing "
+            "was created. Try again shortly."
+        )
+    if isinstance(exc, ScoringFailed):
+        return ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}")
+    raise TypeError(f"not a refusal of score_request: {exc!r}")
 
 
 class ScoreView(APIView):
@@ -177,40 +228,8 @@ class ScoreView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             outcome = score_request(workspace=workspace, **serializer.validated_data)
-        except NoOffer:
-            raise ValidationError({"offer_id": [ErrorDetail(NO_OFFER, "no_offer")]}) from None
-        except UnknownLeads as exc:
-            shown = ", ".join(map(str, exc.lead_ids[:20]))
-            raise ValidationError(
-                {"lead_ids": [ErrorDetail(f"Unknown lead id(s): {shown}.", "not_found")]}
-            ) from None
-        except NothingToScore:
-            raise ValidationError(
-                ErrorDetail("There are no leads to score: upload some first.", "nothing_to_score")
-            ) from None
-        except RunInProgress as exc:
-            raise Conflict(
-                f"Run {exc.run.pk} over the same offer and leads is already {exc.run.status} "
-                f"and will not notify this callback_url: follow it at /score/runs/{exc.run.pk}/, "
-                'or send "rescore": true to start a run of your own that will.',
-                "run_in_progress",
-            ) from None
-        except TooManyLlmCalls as exc:
-            raise ValidationError(
-                ErrorDetail(
-                    f"This run would make {exc.calls} LLM requests, more than the {exc.cap} "
-                    "allowed per run (LEADSCORING_MAX_LLM_CALLS_PER_RUN): score fewer leads at "
-                    "a time.",
-                    "too_many_llm_calls",
-                )
-            ) from None
-        except BrokerUnavailable:
-            raise ServiceUnavailable(
-                "The task queue (Redis) is unreachable, so the run cannot be queued; nothing "
-                "was created. Try again shortly."
-            ) from None
-        except ScoringFailed as exc:
-            raise ServiceUnavailable(f"Scoring run {exc.run.pk} failed: {exc.run.error}") from None
+        except _SCORE_REFUSALS as exc:
+            raise _score_refusal(exc) from None
         if isinstance(outcome, dict):
             return Response(EstimateSerializer(outcome).data)
         body = RunSerializer(outcome).data
