@@ -22,8 +22,8 @@ from leadscoring.api.pagination import PAGINATION_PARAMETERS, HeaderPagination, 
 from leadscoring.api.streaming import json_array_response
 from offers.selectors import offer_get
 from scoring.export_stream import result_csv
-from scoring.exports import EXPORT_COLUMNS
-from scoring.result_rows import result_items, result_json_batches
+from scoring.exports import EXPORT_COLUMNS, csv_lines
+from scoring.result_rows import BREAKDOWN, result_items, result_json_batches
 from scoring.selectors import (
     ResultFilters,
     result_count,
@@ -34,36 +34,49 @@ from scoring.selectors import (
 from scoring.serializers import ResultFilterSerializer, ResultSerializer
 from workspaces.models import Workspace
 
+# What GET /results/{id}/ answers for the first lead of samples/leads.csv (Ava Patel, the lead
+# of leads.views.LEAD_EXAMPLE), scored with the heuristic against samples/offer.json. Version
+# labels are digests of content (scoring/versioning.py): these are illustrative, of the real
+# format.
 RESULT_EXAMPLE = {
-    "id": 11,
-    "lead_id": 2,
+    "id": 1,
+    "lead_id": 1,
     "offer_id": 1,
-    "run_id": 3,
+    "run_id": 1,
     "upload_id": 1,
-    "name": "Liam O'Brien",
-    "role": "VP Sales",
-    "company": "Brightline Software",
-    "industry": "Computer Software",
-    "location": "Dublin, Ireland",
+    "name": "Ava Patel",
+    "role": "Head of Growth",
+    "company": "FlowMetrics",
+    "industry": "SaaS",
+    "location": "Austin, TX",
     "intent": "High",
-    "score": 90,
-    "rule_score": 40,
-    "breakdown": {"role": 20, "industry": 10, "completeness": 10},
+    "score": 100,
+    "rule_score": 50,
+    "breakdown": {"role": 20, "industry": 20, "completeness": 10},
     "ai_intent": "High",
     "ai_points": 50,
     "ai_provider": "heuristic",
-    "ai_model": "heuristic-v1",
+    "ai_model": "heuristic-cf62fd4a39ac",
     "ai_status": "ok",
     "reasoning": (
-        "Role 'VP Sales' is a decision maker (+20); industry 'Computer Software' is adjacent to "
-        "the ICP 'B2B SaaS mid-market' (+10); all fields present (+10). AI (heuristic): High. "
-        "Decision maker in an adjacent industry; bio mentions recently raised funding."
+        "Role 'Head of Growth' is a decision maker (+20); industry 'SaaS' matches the ICP "
+        "'B2B SaaS mid-market': Software Development (+20); all fields present (+10). "
+        "AI (heuristic): High. Decision maker in the ICP industry; bio mentions scaling, "
+        "recently raised funding and hiring. Shares the offer's term 'saas'."
     ),
-    "rules_version": "2026.11.2",
-    "prompt_version": "heuristic-2+rules-2026.11.2",
-    "inputs_hash": "4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d",
-    "scored_at": "2026-11-27T10:00:01Z",
+    "rules_version": "24522ed8a0a7",
+    "prompt_version": "heuristic-cf62fd4a39ac+rules-24522ed8a0a7",
+    "inputs_hash": "4bf902e9ec185ce973ccb3092a48557b",
+    "scored_at": "2026-11-27T10:00:00.790369Z",
+    "outcome": "won",
+    "outcome_at": "2026-12-01T09:30:00.429364Z",
 }
+
+
+def _export_example(item: dict) -> str:
+    """Return the export of the one result `item` (an API result), as the export writes it."""
+    cells = {**item, **{column: item["breakdown"][key] for key, column in BREAKDOWN.items()}}
+    return "".join(csv_lines([[cells[column] for column in EXPORT_COLUMNS]]))
 
 
 def _result_filters(request: Request) -> ResultFilters:
@@ -173,15 +186,7 @@ class ResultExportView(APIView):
         examples=[
             OpenApiExample(
                 "CSV",
-                value=(
-                    ",".join(EXPORT_COLUMNS)
-                    + "\r\n"
-                    + "Liam O'Brien,VP Sales,Brightline Software,High,90,"
-                    + "\"Role 'VP Sales' is a decision maker (+20); ...\","
-                    + 'Computer Software,"Dublin, Ireland",40,20,10,10,High,50,heuristic,'
-                    + "heuristic-v1,ok,2,1,3,2026-11-27T10:00:01Z,2026.11.2,"
-                    + "heuristic-2+rules-2026.11.2,4f1c0a6d2b9e8f7a6c5d4e3f2a1b0c9d\r\n"
-                ),
+                value=_export_example(RESULT_EXAMPLE),
                 response_only=True,
                 media_type="text/csv",
             )

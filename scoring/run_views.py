@@ -36,37 +36,69 @@ from scoring.selectors import run_get, run_list
 from scoring.serializers import EstimateSerializer, RunSerializer, ScoreRequestSerializer
 
 NO_OFFER = "This workspace has no offer to score against: create one with POST /offer/ first."
+# What POST /score/ answered for the 28 leads of samples/leads.csv against samples/offer.json,
+# scored with the heuristic. Version labels are digests of content (scoring/versioning.py):
+# these are illustrative, of the real format.
 RUN_EXAMPLE = {
-    "id": 3,
+    "id": 1,
     "offer_id": 1,
     "scope": {"upload_id": 1},
     "status": "completed",
     "provider": "heuristic",
-    "model": "heuristic-v1",
-    "prompt_version": "heuristic-2+rules-2026.11.2",
-    "rules_version": "2026.11.2",
+    "model": "heuristic-cf62fd4a39ac",
+    "prompt_version": "heuristic-cf62fd4a39ac+rules-24522ed8a0a7",
+    "rules_version": "24522ed8a0a7",
+    "high_intent_score": 70,
+    "medium_intent_score": 40,
     "total": 28,
     "scored": 28,
+    "answered": 28,
     "cached": 0,
     "fallbacks": 0,
     "failed": 0,
+    "warnings": [],
     "percent": 100.0,
+    "eta_seconds": None,
     "error": "",
-    "created_at": "2026-11-27T10:00:00Z",
-    "started_at": "2026-11-27T10:00:00Z",
-    "finished_at": "2026-11-27T10:00:01Z",
-    "duration_seconds": 0.41,
-    "results_url": "/results/?run_id=3",
+    "background": False,
+    "callback_url": "",
+    "callback_status": "",
+    "callback_attempts": 0,
+    "callback_error": "",
+    "created_at": "2026-11-27T10:00:00.719143Z",
+    "started_at": "2026-11-27T10:00:00.758058Z",
+    "finished_at": "2026-11-27T10:00:00.821547Z",
+    "duration_seconds": 0.063,
+    "results_url": "/results/?run_id=1",
 }
+# The same run queued for the workers (CELERY_BROKER_URL set): nothing started yet.
+QUEUED_RUN_EXAMPLE = {
+    **RUN_EXAMPLE,
+    "status": "queued",
+    "scored": 0,
+    "answered": 0,
+    "percent": 0.0,
+    "background": True,
+    "started_at": None,
+    "finished_at": None,
+    "duration_seconds": None,
+}
+# That queued run, cancelled before a worker took it.
+CANCELLED_RUN_EXAMPLE = {
+    **QUEUED_RUN_EXAMPLE,
+    "status": "cancelled",
+    "finished_at": "2026-11-27T10:00:02.104377Z",
+}
+# POST /score/ {"dry_run": true} for those 28 leads with the OpenAI provider, nothing cached.
 ESTIMATE_EXAMPLE = {
     "dry_run": True,
     "offer_id": 1,
     "provider": "openai",
     "model": "gpt-4o-mini",
     "leads": 28,
-    "cached": 8,
-    "llm_calls": 2,
-    "estimated_tokens": 9400,
+    "cached": 0,
+    "llm_calls": 3,
+    "estimated_tokens": 4869,
     "max_llm_calls": 10000,
 }
 
@@ -185,19 +217,7 @@ class ScoreView(APIView):
                 "Finished run", value=RUN_EXAMPLE, response_only=True, status_codes=[200]
             ),
             OpenApiExample(
-                "Queued run",
-                value={
-                    **RUN_EXAMPLE,
-                    "status": "queued",
-                    "scored": 0,
-                    "percent": 0.0,
-                    "background": True,
-                    "started_at": None,
-                    "finished_at": None,
-                    "duration_seconds": None,
-                },
-                response_only=True,
-                status_codes=[202],
+                "Queued run", value=QUEUED_RUN_EXAMPLE, response_only=True, status_codes=[202]
             ),
             OpenApiExample(
                 "No offer yet",
@@ -252,13 +272,7 @@ class RunCancelView(APIView):
             200: RunSchemaSerializer,
             409: OpenApiResponse(ErrorResponseSerializer, description="The run has ended."),
         },
-        examples=[
-            OpenApiExample(
-                "Cancelled",
-                value={**RUN_EXAMPLE, "status": "cancelled", "scored": 12, "percent": 42.9},
-                response_only=True,
-            )
-        ],
+        examples=[OpenApiExample("Cancelled", value=CANCELLED_RUN_EXAMPLE, response_only=True)],
     )
     def post(self, request: Request, run_id: int) -> Response:
         run = run_get(workspace=request_workspace(request), run_id=run_id)
