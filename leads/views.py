@@ -46,41 +46,39 @@ def safe_filename(name: str) -> str:
     return "".join(c for c in base if c.isprintable()).strip()[:255]
 
 
+# What POST /leads/upload/ answers for samples/leads.csv.
 UPLOAD_RESPONSE_EXAMPLE = {
-    "id": 7,
-    "upload_id": 7,
+    "id": 1,
+    "upload_id": 1,
     "filename": "leads.csv",
-    "size_bytes": 10412,
+    "size_bytes": 3717,
     "encoding": "utf-8",
     "delimiter": ",",
-    "rows_total": 32,
+    "rows_total": 30,
     "created": 28,
-    "duplicates": 2,
-    "rejected": 2,
-    "errors": [
-        {"line": 14, "field": "name", "message": "name is required."},
-        {
-            "line": 29,
-            "field": "linkedin_bio",
-            "message": "linkedin_bio contains control characters.",
-        },
-    ],
+    "duplicates": 1,
+    "rejected": 1,
+    "errors": [{"line": 24, "field": "name", "message": "name is required."}],
     "warnings": ["Ignored extra column(s): 'Email'."],
-    "created_at": "2026-11-27T10:00:00Z",
+    "created_at": "2026-11-27T09:59:03.318466Z",
 }
+# The first lead of that upload, once its outcome is recorded.
 LEAD_EXAMPLE = {
     "id": 1,
-    "upload_id": 7,
+    "upload_id": 1,
     "line": 2,
     "name": "Ava Patel",
     "role": "Head of Growth",
     "company": "FlowMetrics",
     "industry": "SaaS",
     "location": "Austin, TX",
-    "linkedin_bio": "Scaling outbound at a Series B SaaS company.",
-    "created_at": "2026-11-27T10:00:00Z",
+    "linkedin_bio": (
+        "Scaling outbound at a Series B SaaS company. We're hiring SDRs and evaluating sales "
+        "engagement tools."
+    ),
+    "created_at": "2026-11-27T09:59:03.318874Z",
     "outcome": "won",
-    "outcome_at": "2026-12-01T09:30:00Z",
+    "outcome_at": "2026-12-01T09:30:00.429364Z",
 }
 
 

@@ -19,13 +19,16 @@ OFFER_EXAMPLE = {
     "value_props": ["24/7 outreach", "6x more meetings"],
     "ideal_use_cases": ["B2B SaaS mid-market"],
 }
+# What POST /offer/ answers for OFFER_EXAMPLE (samples/offer.json).
 OFFER_RESPONSE_EXAMPLE = {
     "id": 1,
     **OFFER_EXAMPLE,
     "icp_industries": [],
     "adjacent_industries": [],
-    "created_at": "2026-11-27T10:00:00Z",
-    "updated_at": "2026-11-27T10:00:00Z",
+    "high_intent_score": None,
+    "medium_intent_score": None,
+    "created_at": "2026-11-27T09:58:12.190469Z",
+    "updated_at": "2026-11-27T09:58:12.190511Z",
 }
 
 
@@ -95,7 +98,11 @@ class OfferDetailView(APIView):
             OpenApiExample("Rename", value={"name": "AI Outreach Pro"}, request_only=True),
             OpenApiExample(
                 "Updated",
-                value={**OFFER_RESPONSE_EXAMPLE, "name": "AI Outreach Pro"},
+                value={
+                    **OFFER_RESPONSE_EXAMPLE,
+                    "name": "AI Outreach Pro",
+                    "updated_at": "2026-11-28T14:03:41.288982Z",
+                },
                 response_only=True,
             ),
         ],

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from scoring.result_views import ResultExportView
 from scoring.selectors import ResultFilters, result_intent_counts, result_page
-from scoring.views import ResultExportView
 from webapp.access import SessionWorkspaceAuthentication, workspace_page
 from webapp.forms import SORTS, ResultFilterForm
 from webapp.outcomes import band_outcomes
