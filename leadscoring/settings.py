@@ -322,7 +322,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Seconds before Redis hands an unacknowledged chunk to another worker: longer than any chunk
 # takes (1,000 leads; minutes at worst with a slow LLM).
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env_int("LEADSCORING_VISIBILITY_TIMEOUT", 900, minimum=1)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

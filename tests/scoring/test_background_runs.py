@@ -240,7 +240,8 @@ def test_a_run_survives_its_worker_being_killed_mid_chunk(
 
 # The application's defaults (leadscoring/settings.py), which the SIGKILL test runs with: a
 # lease of 10 s, sweeps every 2 s, and Redis's redelivery of unacknowledged messages after 15
-# minutes, so that only the lease can bring the dead worker's chunk back.
+# minutes, so that only the lease can bring the dead worker's chunk back. (Workers of other
+# tests, redelivering after 3 s, never see this test's messages: see tests/settings.py.)
 DEFAULT_RECOVERY = {
     "LEADSCORING_CHUNK_STALE_SECONDS": "10",
     "LEADSCORING_SWEEP_SECONDS": "2",

@@ -95,18 +95,14 @@ def celery_publishing_to(broker_url: str, queue: str) -> Iterator[None]:
 
 
 def forget_queue(client: redis.Redis, queue: str) -> None:
-    """Delete a test queue's keys, and its messages that workers had taken, from Redis."""
+    """Delete a test queue's keys from Redis: its messages, waiting or taken by workers (whose
+    keys tests/settings.py names after the queue), and its bindings."""
     for key in client.scan_iter(match=f"*{queue}*"):
         client.delete(key)
     for key in client.scan_iter(match="_kombu.binding.*"):
         stale = [member for member in client.smembers(key) if queue.encode() in member]
         if stale:
             client.srem(key, *stale)
-    for tag, raw in client.hgetall("unacked").items():
-        _message, exchange, routing_key = json.loads(raw)
-        if queue in (exchange, routing_key):
-            client.hdel("unacked", tag)
-            client.zrem("unacked_index", tag)
 
 
 def queued_tasks(client: redis.Redis, queue: str) -> list[tuple[str, list[Any]]]:
