@@ -188,16 +188,7 @@ postgresql_only = pytest.mark.skipif(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_result_of_a_lead_of_another_workspace_is_refused_by_the_database(
-    workspace, other_workspace
-):
-    run = ScoringRun.objects.create(
-        workspace=workspace,
-        offer=OfferFactory(workspace=workspace),
-        provider="heuristic",
-        rules_version="test",
-        total=1,
-    )
+def test_a_result_of_a_lead_of_another_workspace_is_refused_by_the_database(run, other_workspace):
     elsewhere = LeadFactory(upload__workspace=other_workspace)
 
     with pytest.raises(IntegrityError, match="result_lead_workspace_fk"), transaction.atomic():
@@ -208,16 +199,9 @@ def test_a_result_of_a_lead_of_another_workspace_is_refused_by_the_database(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_lead_cannot_go_while_its_results_remain(workspace):
+def test_a_lead_cannot_go_while_its_results_remain(run, workspace):
     # As Django's own foreign keys: checked when the transaction commits, so a workspace's
     # erasure may delete leads before results (see workspaces.erasure).
-    run = ScoringRun.objects.create(
-        workspace=workspace,
-        offer=OfferFactory(workspace=workspace),
-        provider="heuristic",
-        rules_version="test",
-        total=1,
-    )
     lead = LeadFactory(upload__workspace=workspace)
     with transaction.atomic():
         upsert([row(run, lead)])
