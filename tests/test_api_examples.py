@@ -44,8 +44,13 @@ ELIDED = "..."
 
 
 def _digits(text: str) -> str:
-    # Timestamps (ISO 8601, microseconds, "Z") and URLs with ids: the digits are the value.
+    # Timestamps (ISO 8601, microseconds, "Z"): each digit is the format.
     return re.sub(r"[0-9]", "9", text)
+
+
+def _ids(text: str) -> str:
+    # URLs with ids: an id is any number (PostgreSQL's sequences outlive a test's rows).
+    return re.sub(r"[0-9]+", "<id>", text)
 
 
 def _digests(text: str) -> str:
@@ -76,7 +81,7 @@ FORMATS: dict[str, Callable[[str], str]] = {
     **dict.fromkeys(
         ["model", "ai_model", "prompt_version", "rules_version", "inputs_hash"], _digests
     ),
-    "results_url": _digits,
+    "results_url": _ids,
     "reasoning": _sentences,
 }
 
