@@ -175,7 +175,7 @@ def _chunk_prepare(chunk: ScoringChunk, classifier: Classifier) -> ScoredChunk |
         return run
     try:
         with _Heartbeat(chunk.pk):
-            lead_pks, parts = _score_chunk_leads(run, chunk.lead_ids, classifier)
+            lead_pks, parts = _score_chunk_leads(run, chunk.ids(), classifier)
     except ClassifierError as exc:
         run_finish(run, ScoringRun.Status.FAILED, error=exc.message)
         return False
@@ -266,7 +266,7 @@ def chunk_commit(chunk: ScoringChunk, scored: ScoredChunk) -> bool:
         if locked.status == ScoringChunk.Status.DONE:
             return True
         _store(run, scored.lead_pks, parts)
-        counts = {**part_counts(parts), "failed": len(chunk.lead_ids) - len(parts)}
+        counts = {**part_counts(parts), "failed": chunk.size - len(parts)}
         ScoringChunk.objects.filter(pk=chunk.pk).update(
             status=ScoringChunk.Status.DONE, finished_at=timezone.now(), **counts
         )

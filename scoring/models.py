@@ -6,6 +6,7 @@ from django.db import models
 
 from leads.models import Lead
 from offers.models import Offer
+from scoring.id_runs import count_of, ids_of
 from workspaces.models import Workspace
 
 
@@ -95,6 +96,7 @@ class ScoringChunk(models.Model):
 
     run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
+    # Its leads' ids as runs of consecutive ids (scoring.id_runs); read with `ids()`.
     lead_ids = models.JSONField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -113,6 +115,15 @@ class ScoringChunk(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} chunk {self.index} ({self.status})"
+
+    def ids(self) -> list[int]:
+        """Return the ids of the chunk's leads, in order."""
+        return ids_of(self.lead_ids)
+
+    @property
+    def size(self) -> int:
+        """How many leads the chunk holds."""
+        return count_of(self.lead_ids)
 
 
 class ScoreResult(models.Model):

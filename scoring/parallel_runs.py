@@ -59,7 +59,7 @@ def execute_parallel(
     here instead.
     """
     chunks = list(chunks)
-    leads = sum(len(chunk.lead_ids) for chunk in chunks)
+    leads = sum(chunk.size for chunk in chunks)
     if not uses_processes(run=run, leads=leads, classifier=classifier):
         return False
     executor = parallel.pool(settings.SCORING_PROCESSES, preload=[type(classifier).__module__])
@@ -147,7 +147,7 @@ class _Pipeline:
                 break
             # No lease heartbeat: the sweeper never requeues an in-process run's chunks.
             offer, cuts = offer_facts(run.offer), run_thresholds(run)
-            lead_pks, values = chunk_leads(run, chunk.lead_ids)
+            lead_pks, values = chunk_leads(run, chunk.ids())
             future = parallel.submit(self.executor, offer, cuts, self.classifier, values)
             self.window.append(_InFlight(chunk, run, offer, cuts, lead_pks, values, future))
             return

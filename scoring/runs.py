@@ -24,6 +24,7 @@ from scoring.classifiers.base import Classifier
 from scoring.classifiers.factory import get_classifier
 from scoring.dispatch import BrokerUnavailable, broker_check, queue_chunks
 from scoring.facts import LEAD_FIELDS, LeadFacts
+from scoring.id_runs import id_runs
 from scoring.models import ScoringChunk, ScoringRun
 from scoring.offer_inputs import offer_facts, offer_thresholds
 from scoring.parallel_runs import execute_parallel
@@ -292,7 +293,7 @@ def run_create(
                 callback_status="pending" if callback else "",
             )
             ScoringChunk.objects.bulk_create(
-                ScoringChunk(run=run, index=index, lead_ids=chunk)
+                ScoringChunk(run=run, index=index, lead_ids=id_runs(chunk))
                 for index, chunk in enumerate(_chunks(ids, chunk_size(len(ids), classifier)))
             )
     except IntegrityError:

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "scoring.classifiers.heuristic",
     "scoring.classifiers.prompt",
     "scoring.result_parts",
+    "scoring.id_runs",
     "scoring.parallel",  # what scoring processes import
     "vocabulary.taxonomy",
     "vocabulary.text",

@@ -126,7 +126,7 @@ def test_a_cancelled_run_takes_no_further_chunk(monkeypatch, workspace, upload):
     # The chunks already sent to be scored were finished; none was taken after the cancel.
     assert 1 < done.count() < run.chunks.count()
     assert not run.chunks.filter(status=ScoringChunk.Status.RUNNING).exists()
-    assert run.scored == sum(len(chunk.lead_ids) for chunk in done)
+    assert run.scored == sum(chunk.size for chunk in done)
     assert ScoreResult.objects.filter(run=run).count() == run.scored
 
 

@@ -283,6 +283,28 @@ def test_a_chunk_scored_twice_leaves_one_result_per_lead_and_counts_once(
     assert (run.status, run.scored, run.failed) == ("completed", 3, 0)
 
 
+def test_chunks_store_their_leads_as_runs_of_consecutive_ids(workspace, offer, leads):
+    run, _ = run_create(workspace=workspace, offer=offer, classifier=HeuristicClassifier())
+
+    chunk = run.chunks.get()
+    assert chunk.lead_ids == [[leads[0].id, leads[-1].id]]
+    assert (chunk.ids(), chunk.size) == ([lead.id for lead in leads], 3)
+
+
+def test_a_chunk_stored_as_a_list_of_ids_before_runs_is_still_scored(workspace, offer, leads):
+    # Chunks queued by the code before an upgrade hold the ids themselves.
+    classifier = HeuristicClassifier()
+    run, _ = run_create(workspace=workspace, offer=offer, classifier=classifier)
+    run.chunks.update(lead_ids=[lead.id for lead in leads])
+
+    assert chunk_score(chunk=run.chunks.get(), classifier=classifier) is True
+
+    run.refresh_from_db()
+    assert (run.status, run.scored, run.failed) == ("completed", 3, 0)
+    scored = sorted(ScoreResult.objects.values_list("lead_id", flat=True))
+    assert scored == [lead.id for lead in leads]
+
+
 def test_a_chunk_of_a_cancelled_run_is_left_alone(workspace, offer, leads):
     classifier = HeuristicClassifier()
     run, _ = run_create(workspace=workspace, offer=offer, classifier=classifier)
