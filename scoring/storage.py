@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from scoring.models import ScoreResult
 from scoring.result_parts import PART_COLUMNS
@@ -54,6 +54,13 @@ def upsert_results(*, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]) ->
 def _upsert_postgresql(
     cursor: Any, table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]
 ) -> None:
+    if not _any_result(cursor, table, shared, rows):
+        try:
+            with transaction.atomic():  # a savepoint: a unique violation leaves nothing behind
+                _insert_postgresql(cursor, table, shared, rows)
+            return
+        except IntegrityError:
+            pass  # another run wrote some of these results meanwhile: upsert them
     columns = ", ".join(RESULT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
     staged = ", ".join(ROW_COLUMNS)
@@ -73,6 +80,37 @@ def _upsert_postgresql(
         f"FROM result_rows ON CONFLICT (lead_id, offer_id) DO UPDATE SET {updates}",
         shared,
     )
+
+
+def _any_result(
+    cursor: Any, table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]
+) -> bool:
+    """Return whether the offer may have a result for a lead of `rows` already: any result of
+    a lead in their range of ids (a chunk's leads are mostly consecutive ids)."""
+    leads = [row[0] for row in rows]
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE offer_id = %s "  # noqa: S608
+        "AND lead_id BETWEEN %s AND %s)",
+        [shared[_OFFER], min(leads), max(leads)],
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def _insert_postgresql(
+    cursor: Any, table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """COPY new results straight into the table: no staging table, no INSERT ... SELECT and
+    no speculative insertion of ON CONFLICT. Raises IntegrityError if a result exists already.
+
+    Measured, PostgreSQL's CPU per new result (100k in chunks of 5,000, median of 4 passes):
+    32.5 -> 26.5 us, of which the two foreign-key checks are about 15.
+    """
+    with connection.wrap_database_errors:  # psycopg2's errors as Django's, as for execute()
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN",
+            _copy_text(rows, shared=shared),
+            size=1 << 24,
+        )
 
 
 def _upsert_sqlite(table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -129,16 +167,18 @@ def _db_type(column: str) -> str:
     return str(field.db_type(connection))
 
 
-def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.BytesIO:
+def _copy_text(rows: Sequence[tuple[Any, ...]], shared: Sequence[Any] = ()) -> io.BytesIO:
+    """Return `rows` in COPY's text format, each line starting with the values `shared`."""
     # One "%" format per row (C, where joining map(str, row) made a call per value), and the
     # characters COPY escapes looked for in the whole chunk's text at once: only free text
     # (the reasoning) can hold them, and rarely does. 3.3 -> 1.0 us a row, measured.
     # Handed to COPY as UTF-8 bytes: psycopg2 reads a text file by slices, which a StringIO
     # builds from a four-byte-per-character copy of the whole text (measured, with reading it:
     # 2.2 -> 1.1 us a row).
-    line = "\t".join(["%s"] * len(ROW_COLUMNS))
+    start = "".join(_copy_value(value).replace("%", "%%") + "\t" for value in shared)
+    line = start + "\t".join(["%s"] * len(ROW_COLUMNS))
     text = "\n".join([line % row for row in rows]) + "\n"
-    tabs = len(ROW_COLUMNS) - 1
+    tabs = len(shared) + len(ROW_COLUMNS) - 1
     if (
         text.count("\t") == tabs * len(rows)
         and text.count("\n") == len(rows)
@@ -150,9 +190,10 @@ def _copy_text(rows: Sequence[tuple[Any, ...]]) -> io.BytesIO:
     for row in rows:
         plain = line % row
         if plain.count("\t") != tabs or "\\" in plain or "\n" in plain or "\r" in plain:
-            plain = "\t".join(
-                value.translate(_COPY_ESCAPES) if isinstance(value, str) else str(value)
-                for value in row
-            )
+            plain = "\t".join(map(_copy_value, (*shared, *row)))
         lines.append(plain)
     return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+def _copy_value(value: Any) -> str:
+    return value.translate(_COPY_ESCAPES) if isinstance(value, str) else str(value)

@@ -144,6 +144,38 @@ def test_upsert_sets_changed_scores_and_keeps_unchanged_ones(run, workspace):
     ]
 
 
+def test_the_shared_values_are_stored_exactly_whatever_their_characters(run, workspace):
+    # New results go to PostgreSQL by COPY with the shared values on every line.
+    version = "rules\tv1 100% \\N back\\slash"
+    lead = LeadFactory(upload__workspace=workspace)
+    shared_row = row(run, lead)
+    at = RESULT_COLUMNS.index("rules_version")
+
+    upsert([(*shared_row[:at], version, *shared_row[at + 1 :])])
+
+    assert ScoreResult.objects.get().rules_version == version
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL copies new results straight in"
+)
+def test_results_another_run_wrote_since_they_were_looked_for_are_replaced(
+    run, workspace, monkeypatch
+):
+    # New results are copied straight in when none of their range exists yet; a concurrent
+    # run's results, written between that look and the copy, make it fall back to the upsert.
+    first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
+    upsert([row(run, first, score=60)])
+    monkeypatch.setattr(storage, "_any_result", lambda *args: False)
+
+    upsert([row(run, first, score=90, reasoning="Rescored."), row(run, second, score=80)])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == [
+        (first.id, 90, "Rescored."),
+        (second.id, 80, "Because."),
+    ]
+
+
 @pytest.fixture
 def few_sqlite_parameters(db):
     """Let a statement bind 40 parameters at most: SQLite's upsert then takes 2 rows each."""
