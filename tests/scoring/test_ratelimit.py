@@ -474,6 +474,19 @@ def run_together(scripts: list[list[str]], env: dict[str, str] | None = None) ->
     return [json.loads(output) for output in outputs]
 
 
+def test_waiters_sleep_a_little_longer_than_told_each_by_a_different_amount(monkeypatch):
+    # Two callers told to wait until the same moment then ask again in random order: neither
+    # can win every time (the two-process test below checks that both get turns).
+    slept: list[float] = []
+    monkeypatch.setattr(ratelimit.time, "sleep", slept.append)
+
+    for _ in range(50):
+        ratelimit.jittered_sleep(0.1)
+
+    assert all(0.1 <= seconds <= 0.1 * (1 + ratelimit.WAIT_JITTER) for seconds in slept)
+    assert len(set(slept)) == 50
+
+
 def test_two_processes_sharing_a_limit_never_exceed_it_together(
     redis_client: redis.Redis, name: str
 ):
