@@ -39,28 +39,33 @@ def upsert_results(*, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]) ->
     """Insert or replace the results `rows` (tuples in ROW_COLUMNS order), whose
     SHARED_COLUMNS all have the values `shared`.
 
-    Runs on the current connection, inside the caller's transaction.
+    Runs on the current connection, inside the caller's transaction. Results that are all new
+    (a first scoring) are only inserted, which costs less than upserting them.
     """
     if not rows:
         return
     table = ScoreResult._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if not _any_result(cursor, table, shared, rows):
+            try:
+                with transaction.atomic():  # a savepoint: a failed insert leaves nothing behind
+                    if postgresql:
+                        _insert_postgresql(cursor, table, shared, rows)
+                    else:
+                        _upsert_sqlite(table, shared, rows, new=True)
+                return
+            except IntegrityError:
+                pass  # some exist (between the first and last, or written meanwhile): upsert
+        if postgresql:
             _upsert_postgresql(cursor, table, shared, rows)
-    else:
-        _upsert_sqlite(table, shared, rows)
+        else:
+            _upsert_sqlite(table, shared, rows)
 
 
 def _upsert_postgresql(
     cursor: Any, table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    if not _any_result(cursor, table, shared, rows):
-        try:
-            with transaction.atomic():  # a savepoint: a unique violation leaves nothing behind
-                _insert_postgresql(cursor, table, shared, rows)
-            return
-        except IntegrityError:
-            pass  # another run wrote some of these results meanwhile: upsert them
     columns = ", ".join(RESULT_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
     staged = ", ".join(ROW_COLUMNS)
@@ -85,13 +90,13 @@ def _upsert_postgresql(
 def _any_result(
     cursor: Any, table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]
 ) -> bool:
-    """Return whether the offer may have a result for a lead of `rows` already: any result of
-    a lead in their range of ids (a chunk's leads are mostly consecutive ids)."""
-    leads = [row[0] for row in rows]
+    """Return whether the offer has a result for the first or the last lead of `rows`: then
+    they are being scored again. Two lookups in the unique index, whatever the number of
+    results; leads in between with a result already (rare) make the insert fail."""
     cursor.execute(
         f"SELECT EXISTS (SELECT 1 FROM {table} WHERE offer_id = %s "  # noqa: S608
-        "AND lead_id BETWEEN %s AND %s)",
-        [shared[_OFFER], min(leads), max(leads)],
+        "AND lead_id IN (%s, %s))",
+        [shared[_OFFER], rows[0][0], rows[-1][0]],
     )
     return bool(cursor.fetchone()[0])
 
@@ -113,9 +118,13 @@ def _insert_postgresql(
         )
 
 
-def _upsert_sqlite(table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+def _upsert_sqlite(
+    table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, ...]], *, new: bool = False
+) -> None:
     """Upsert on SQLite: two statements per chunk, each given all its rows (as a VALUES list),
-    rather than one upsert per row.
+    rather than one upsert per row. Rows that are all `new` are only inserted, by the first
+    statement (raising IntegrityError if one exists): measured, this process's CPU per new
+    result (100k in chunks of 5,000, median of 3 passes), 11.2 -> 9.2 us.
 
     SQLite rewrites a row's entries in every index that has a column in the SET list, even when
     the value is unchanged; `score` is in both listing indexes and rarely changes when leads are
@@ -125,8 +134,9 @@ def _upsert_sqlite(table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, 
     """
     columns = ", ".join(RESULT_COLUMNS)
     staged = ", ".join(ROW_COLUMNS)
-    later = ("score",) if _SQLITE_UPDATE_FROM else ()
+    later = ("score",) if _SQLITE_UPDATE_FROM and not new else ()
     updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATED if c not in later)
+    upsert = "" if new else f"ON CONFLICT (lead_id, offer_id) DO UPDATE SET {updates}"
     own_row = "(" + ", ".join(["?"] * len(ROW_COLUMNS)) + ")"
     connection.ensure_connection()
     raw = connection.connection
@@ -145,8 +155,7 @@ def _upsert_sqlite(table: str, shared: Sequence[Any], rows: Sequence[tuple[Any, 
                 f"WITH result_rows ({staged}) AS "  # noqa: S608
                 f"(VALUES {', '.join([own_row] * len(batch))}) "
                 f"INSERT INTO {table} ({columns}) SELECT {', '.join(['?'] * _SHARED)}, {staged} "
-                "FROM result_rows WHERE true "
-                f"ON CONFLICT (lead_id, offer_id) DO UPDATE SET {updates}",
+                f"FROM result_rows WHERE true {upsert}",
                 [*itertools.chain.from_iterable(batch), *shared],
             )
             if not later:

@@ -156,14 +156,24 @@ def test_the_shared_values_are_stored_exactly_whatever_their_characters(run, wor
     assert ScoreResult.objects.get().rules_version == version
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL copies new results straight in"
-)
+def test_a_result_of_a_lead_between_the_first_and_the_last_is_replaced(run, workspace):
+    # Rows whose first and last leads have no result yet are inserted, not upserted; a result
+    # of a lead in between makes the insert fail and the rows be upserted instead.
+    first, middle, last = LeadFactory.create_batch(3, upload__workspace=workspace)
+    upsert([row(run, middle, score=60)])
+
+    upsert([row(run, lead, score=90, reasoning="Rescored.") for lead in (first, middle, last)])
+
+    assert sorted(ScoreResult.objects.values_list("lead_id", "score", "reasoning")) == [
+        (lead.id, 90, "Rescored.") for lead in (first, middle, last)
+    ]
+
+
 def test_results_another_run_wrote_since_they_were_looked_for_are_replaced(
     run, workspace, monkeypatch
 ):
-    # New results are copied straight in when none of their range exists yet; a concurrent
-    # run's results, written between that look and the copy, make it fall back to the upsert.
+    # A concurrent run's results, written after the look for existing ones and before the
+    # insert, make it fail and the rows be upserted instead.
     first, second = LeadFactory.create_batch(2, upload__workspace=workspace)
     upsert([row(run, first, score=60)])
     monkeypatch.setattr(storage, "_any_result", lambda *args: False)
