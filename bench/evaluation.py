@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -28,8 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import fresh_database  # noqa: E402
-from bench.score import _hash, api_key, build_results, child_env, setup_django  # noqa: E402
+from bench.score import (  # noqa: E402
+    _hash,
+    api_key,
+    build_results,
+    each_database,
+    setup_django,
+)
 
 
 def label_outcomes(workspace_id: int, offer_id: int, labelled: float) -> None:
@@ -105,24 +108,13 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         setup_django()
         measure(args)
         return
-    backends = [b for b in ("sqlite", "postgres") if getattr(args, b)] or ["sqlite", "postgres"]
-    for backend in backends:
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            fresh_database(backend == "postgres", tmp) as database_url,
-        ):
-            print(f"\n=== evaluation of {args.results:,} results on {backend} ===", flush=True)
-            subprocess.run(
-                [sys.executable, __file__, *sys.argv[1:], "--child"],
-                cwd=ROOT,
-                env=child_env(database_url),
-                check=True,
-            )
+    each_database(__file__, args, f"evaluation of {args.results:,} results")
 
 
 if __name__ == "__main__":

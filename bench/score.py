@@ -152,6 +152,24 @@ def child_env(database_url: str) -> dict[str, str]:
     }
 
 
+def each_database(script: str, args: argparse.Namespace, title: str) -> None:
+    """Run `script` again with this process's arguments and `--child --tmp DIR`, once per
+    database chosen by args.sqlite / args.postgres (both when neither), each in a fresh one."""
+    chosen = [name for name in ("sqlite", "postgres") if getattr(args, name)]
+    for backend in chosen or ["sqlite", "postgres"]:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            fresh_database(backend == "postgres", tmp) as database_url,
+        ):
+            print(f"\n=== {title} on {backend} ===", flush=True)
+            subprocess.run(
+                [sys.executable, script, *sys.argv[1:], "--child", "--tmp", tmp],
+                cwd=ROOT,
+                env=child_env(database_url),
+                check=True,
+            )
+
+
 def orchestrate(args: argparse.Namespace, argv: list[str]) -> None:
     benches = [
         name

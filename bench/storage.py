@@ -17,17 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import fresh_database  # noqa: E402
-from bench.score import child_env, import_leads, make_workspace, setup_django  # noqa: E402
+from bench.score import each_database, import_leads, make_workspace, setup_django  # noqa: E402
 
 CHUNK = 5000
 REASONING = (
@@ -105,18 +102,7 @@ def main() -> None:
     if args.child:
         measure(args)
         return
-    backends = [b for b in ("sqlite", "postgres") if getattr(args, b)] or ["sqlite", "postgres"]
-    for backend in backends:
-        with (
-            tempfile.TemporaryDirectory() as tmp,
-            fresh_database(backend == "postgres", tmp) as database_url,
-        ):
-            subprocess.run(
-                [sys.executable, __file__, *sys.argv[1:], "--child", "--tmp", tmp],
-                cwd=ROOT,
-                env=child_env(database_url),
-                check=True,
-            )
+    each_database(__file__, args, f"storing {args.rows:,} results")
 
 
 if __name__ == "__main__":
